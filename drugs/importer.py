@@ -1,0 +1,443 @@
+"""Load parsed monographs into the database: atomic, re-runnable, and quiet when nothing changed."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from drugs.models import (
+    STANDARD_SCALE,
+    Disagreement,
+    Drug,
+    DrugSideEffect,
+    FrequencyBand,
+    GlossaryTerm,
+    HelpRule,
+    MarkdownRendered,
+    Precaution,
+    Section,
+    SideEffect,
+    Source,
+)
+from drugs.monograph import (
+    ContentSet,
+    MonographData,
+    Problem,
+    check_references,
+)
+
+ACTIONS = ("created", "updated", "unchanged", "removed")
+
+
+@dataclass
+class ImportResult:
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, kind: str, action: str, number: int = 1) -> None:
+        self.counts[kind][action] += number
+
+    def total(self, action: str) -> int:
+        return sum(c[action] for c in self.counts.values())
+
+    @property
+    def changed(self) -> bool:
+        return any(self.total(a) for a in ("created", "updated", "removed"))
+
+    def lines(self) -> list[str]:
+        return [
+            f"{kind}: " + ", ".join(f"{c[a]} {a}" for a in ACTIONS)
+            for kind, c in sorted(self.counts.items())
+        ]
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def validate(content: ContentSet) -> list[Problem]:
+    """Cross-file checks against what these files declare and what is already loaded."""
+    known_bands = {b.reference for b in FrequencyBand.objects.all()}
+    known_effects = set(SideEffect.objects.values_list("slug", flat=True))
+    return check_references(content, known_bands, known_effects)
+
+
+def import_content(content: ContentSet) -> ImportResult:
+    """Write the content in one transaction; on any problem nothing is written."""
+    problems = validate(content)
+    if problems:
+        raise ImportFailed(problems)
+    result = ImportResult()
+    try:
+        with transaction.atomic():
+            Importer(content, result).run()
+    except ProtectedError as exc:
+        names = ", ".join(sorted({str(o) for o in exc.protected_objects})[:10])
+        raise ImportFailed(
+            [Problem("content", 0, "removal", f"cannot remove an item still used by: {names}")]
+        ) from exc
+    except IntegrityError as exc:
+        raise ImportFailed([Problem("content", 0, "database", str(exc))]) from exc
+    return result
+
+
+def _differs(obj, values: dict) -> bool:
+    return any(getattr(obj, name) != value for name, value in values.items())
+
+
+def _apply(obj, values: dict) -> None:
+    for name, value in values.items():
+        setattr(obj, name, value)
+
+
+class Importer:
+    def __init__(self, content: ContentSet, result: ImportResult):
+        self.content = content
+        self.result = result
+        # (model, filter, kind) of shared rows to delete once no drug points at them.
+        self.stale: list[tuple] = []
+
+    def run(self) -> None:
+        if self.content.bands is not None:
+            self.sync_bands()
+        if self.content.effects is not None:
+            self.sync_effects()
+        if self.content.terms is not None:
+            self.sync_terms()
+        self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
+        self.effects = {e.slug: e for e in SideEffect.objects.all()}
+        existing = {
+            d.slug: d
+            for d in Drug.objects.filter(
+                slug__in=[m.slug for m in self.content.monographs]
+            ).prefetch_related(
+                "sources",
+                "sections__sources",
+                "precautions__sources",
+                "side_effects__sources",
+                "side_effects__help_rules",
+                "side_effects__band",
+                "disagreements__sources",
+            )
+        }
+        for data in self.content.monographs:
+            self.sync_drug(data, existing.get(data.slug))
+        for model, filters, kind in self.stale:
+            deleted = model.objects.filter(**filters).delete()[1].get(model._meta.label, 0)
+            self.result.add(kind, "removed", deleted)
+
+    def _counted(self) -> int:
+        return sum(self.result.total(a) for a in ("created", "updated", "removed"))
+
+    # --- shared data -----------------------------------------------------------------------
+
+    def _sync_shared(self, model, kind, existing: dict, rows: list[tuple[str, dict, dict]]):
+        """Upsert rows by natural key; rows no longer in the file are removed at the end."""
+        kept = {}
+        for key, identity, values in rows:
+            obj = existing.pop(key, None)
+            if obj is None:
+                obj = model.objects.create(**identity, **values)
+                self.result.add(kind, "created")
+            elif _differs(obj, values):
+                _apply(obj, values)
+                obj.save()
+                self.result.add(kind, "updated")
+            else:
+                self.result.add(kind, "unchanged")
+            kept[key] = obj
+        if existing:
+            self.stale.append((model, {"pk__in": [o.pk for o in existing.values()]}, kind))
+        return kept
+
+    def sync_bands(self):
+        existing = {b.reference: b for b in FrequencyBand.objects.all()}
+        standard = {}
+        # The standard scale first, since every other band points at it; then other
+        # scales, which are also removed first when stale.
+        for on_standard in (True, False):
+            kept = self._sync_shared(
+                FrequencyBand,
+                "frequency bands",
+                {r: b for r, b in existing.items() if (b.scale == STANDARD_SCALE) == on_standard},
+                [
+                    (
+                        b.reference,
+                        {"scale": b.scale, "key": b.key},
+                        {
+                            "label": b.label,
+                            "phrase": b.phrase,
+                            "rank": b.rank,
+                            "min_per_100": b.min_per_100,
+                            "max_per_100": b.max_per_100,
+                            "standard": standard.get(b.standard),
+                        },
+                    )
+                    for b in self.content.bands
+                    if (b.scale == STANDARD_SCALE) == on_standard
+                ],
+            )
+            if on_standard:
+                standard = {obj.key: obj for obj in kept.values()}
+        self.stale.reverse()
+
+    def sync_effects(self):
+        self._sync_shared(
+            SideEffect,
+            "side effects",
+            {e.slug: e for e in SideEffect.objects.all()},
+            [
+                (
+                    e.slug,
+                    {"slug": e.slug},
+                    {"name": e.name, "lay_names": e.lay_names, "synonyms": e.synonyms},
+                )
+                for e in self.content.effects
+            ],
+        )
+
+    def sync_terms(self):
+        self._sync_shared(
+            GlossaryTerm,
+            "glossary terms",
+            {t.slug: t for t in GlossaryTerm.objects.all()},
+            [
+                (
+                    t.slug,
+                    {"slug": t.slug},
+                    {"term": t.term, "aliases": t.aliases, "definition": t.definition},
+                )
+                for t in self.content.terms
+            ],
+        )
+
+    # --- one drug --------------------------------------------------------------------------
+
+    def sync_drug(self, data: MonographData, drug: Drug | None) -> None:
+        values = {
+            "name": data.name,
+            "brand_names": data.brand_names,
+            "pronunciation": data.pronunciation,
+            "treats": data.treats,
+            "summary": data.summary,
+            "status": data.status,
+            "last_reviewed": data.last_reviewed,
+            "next_review_due": data.next_review_due,
+            "cycle_days_on": data.cycle_days_on,
+            "cycle_days_off": data.cycle_days_off,
+            "editorial_notes": data.editorial_notes,
+        }
+        is_new = drug is None
+        if is_new:
+            drug = Drug.objects.create(slug=data.slug, **values)
+            self.result.add("drugs", "created")
+        drug_changed = not is_new and _differs(drug, values)
+        if drug_changed:
+            _apply(drug, values)
+            drug.save()
+        self.drug = drug
+        before = self._counted()
+
+        def current(name):
+            return {} if is_new else getattr(drug, name).all()
+
+        sources = self.sync_children(
+            "sources",
+            Source,
+            {s.key: s for s in current("sources")},
+            [
+                (
+                    s.key,
+                    {"key": s.key},
+                    {
+                        "publisher": s.publisher,
+                        "title": s.title,
+                        "date": s.date,
+                        "url": s.url,
+                        "file": s.file,
+                        "order": i,
+                    },
+                    None,
+                )
+                for i, s in enumerate(data.sources)
+            ],
+        )
+        sections = self.sync_children(
+            "sections",
+            Section,
+            {s.kind: s for s in current("sections")},
+            [
+                (
+                    s.kind,
+                    {"kind": s.kind},
+                    {"title": s.title, "text": s.text, "order": i},
+                    [sources[k] for k in s.sources],
+                )
+                for i, s in enumerate(data.sections)
+            ],
+        )
+        precautions = self.sync_children(
+            "precautions",
+            Precaution,
+            {p.title: p for p in current("precautions")},
+            [
+                (
+                    p.title,
+                    {"title": p.title},
+                    {
+                        "kind": p.kind,
+                        "applies_to": p.applies_to,
+                        "text": p.text,
+                        "warning": p.warning,
+                        "order": i,
+                    },
+                    [sources[k] for k in p.sources],
+                )
+                for i, p in enumerate(data.precautions)
+            ],
+        )
+        side_effects = self.sync_children(
+            "drug side effects",
+            DrugSideEffect,
+            {s.effect_id: s for s in current("side_effects")},
+            [
+                (
+                    self.effects[s.effect].pk,
+                    {"effect": self.effects[s.effect]},
+                    {
+                        "band": self.bands[s.band],
+                        "figure_percent": s.figure_percent,
+                        "figure_text": s.figure_text,
+                        "text": s.text,
+                        "order": i,
+                    },
+                    [sources[k] for k in s.sources],
+                )
+                for i, s in enumerate(data.side_effects)
+            ],
+        )
+        self.sync_help_rules(data, side_effects)
+        self.sync_disagreements(
+            data, sources, sections, precautions, side_effects, current("disagreements")
+        )
+
+        if not is_new:
+            self.result.add("drugs", "updated" if drug_changed else "unchanged")
+            if not drug_changed and self._counted() != before:
+                # Only a child changed: the drug's timestamp should still say so.
+                drug.save(update_fields=["updated_at"])
+
+    def sync_children(self, kind, model, existing: dict, rows) -> dict:
+        """Create, update or remove one drug's children by natural key; return them by key."""
+        by_key, to_create = {}, []
+        for key, identity, values, sources in rows:
+            obj = existing.pop(key, None)
+            if obj is None:
+                obj = model(drug=self.drug, **identity, **values)
+                if isinstance(obj, MarkdownRendered):
+                    obj.render()
+                obj.is_new = True
+                to_create.append((obj, sources))
+                self.result.add(kind, "created")
+            else:
+                changed = _differs(obj, values)
+                if changed:
+                    _apply(obj, values)
+                    obj.save()
+                if sources is not None and {s.pk for s in obj.sources.all()} != {
+                    s.pk for s in sources
+                }:
+                    obj.sources.set(sources)
+                    changed = True
+                self.result.add(kind, "updated" if changed else "unchanged")
+            by_key[key] = obj
+        if to_create:
+            model.objects.bulk_create([obj for obj, _ in to_create])
+            links = [(obj, s) for obj, sources in to_create for s in sources or ()]
+            if links:
+                through = model.sources.through
+                owner = f"{model._meta.model_name}_id"
+                through.objects.bulk_create(
+                    [through(**{owner: obj.pk, "source_id": s.pk}) for obj, s in links]
+                )
+        if existing:
+            model.objects.filter(pk__in=[o.pk for o in existing.values()]).delete()
+            self.result.add(kind, "removed", len(existing))
+        return by_key
+
+    def sync_help_rules(self, data: MonographData, side_effects: dict) -> None:
+        to_create = []
+        for item in data.side_effects:
+            obj = side_effects[self.effects[item.effect].pk]
+            wanted = [(r.urgency, r.text) for r in item.help_rules]
+            have = (
+                []
+                if getattr(obj, "is_new", False)
+                else [(r.urgency, r.text) for r in obj.help_rules.all()]
+            )
+            if wanted == have:
+                self.result.add("help rules", "unchanged", len(wanted))
+                continue
+            if have:
+                obj.help_rules.all().delete()
+                self.result.add("help rules", "removed", len(have))
+            to_create += [
+                HelpRule(side_effect=obj, urgency=u, text=t, order=i)
+                for i, (u, t) in enumerate(wanted)
+            ]
+            self.result.add("help rules", "created", len(wanted))
+        HelpRule.objects.bulk_create(to_create)
+
+    def sync_disagreements(
+        self, data, sources, sections, precautions, side_effects, current
+    ) -> None:
+        places = {
+            "section": lambda owner: {"section": sections[owner]},
+            "precaution": lambda owner: {"precaution": precautions[owner]},
+            "side_effect": lambda owner: {"side_effect": side_effects[self.effects[owner].pk]},
+        }
+        wanted = [(("section", d.section, d.topic), d) for d in data.disagreements]
+        for p in data.precautions:
+            wanted += [(("precaution", p.title, d.topic), d) for d in p.disagreements]
+        for s in data.side_effects:
+            wanted += [(("side_effect", s.effect, d.topic), d) for d in s.disagreements]
+
+        # Key existing notes the same way, from the children already loaded above.
+        owners = {
+            "section": {o.pk: k for k, o in sections.items()},
+            "precaution": {o.pk: k for k, o in precautions.items()},
+            "side_effect": {o.pk: o.effect.slug for o in side_effects.values()},
+        }
+        existing = {}
+        for note in current:
+            for place in owners:
+                owner_pk = getattr(note, f"{place}_id")
+                if owner_pk is not None:
+                    existing[(place, owners[place].get(owner_pk), note.topic)] = note
+
+        self.sync_children(
+            "disagreements",
+            Disagreement,
+            existing,
+            [
+                (
+                    key,
+                    {},
+                    {
+                        "section": None,
+                        "precaution": None,
+                        "side_effect": None,
+                        **places[key[0]](key[1]),
+                        "topic": d.topic,
+                        "text": d.text,
+                        "order": i,
+                    },
+                    [sources[k] for k in d.sources],
+                )
+                for i, (key, d) in enumerate(wanted)
+            ],
+        )

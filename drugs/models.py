@@ -1,0 +1,437 @@
+"""Drugs, their side effects, precautions, sections, sources and the glossary."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
+
+from drugs.rendering import render_markdown
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class Urgency(models.TextChoices):
+    # Declared most urgent first: Urgency.ranked() relies on this order.
+    IMMEDIATE = "immediate", "Call 999 now"
+    URGENT = "urgent", "Call your 24-hour line now"
+    SOON = "soon", "Tell your team soon"
+    NEXT_VISIT = "next-visit", "Mention it at your next visit"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        """0 for the most urgent level, rising as urgency falls."""
+        return cls.values.index(value)
+
+
+class PrecautionKind(models.TextChoices):
+    PREGNANCY_PREVENTION = "pregnancy-prevention", "Pregnancy prevention"
+    BREASTFEEDING = "breastfeeding", "Breastfeeding"
+    HANDLING = "handling", "Handling"
+    STORAGE = "storage", "Storage"
+    BLOOD_DONATION = "blood-donation", "Giving blood"
+    SPERM_DONATION = "sperm-donation", "Giving sperm"
+    VACCINATION = "vaccination", "Vaccinations"
+    OTHER_MEDICINES = "other-medicines", "Other medicines"
+    DRIVING = "driving", "Driving and machines"
+    FERTILITY = "fertility", "Fertility"
+    MEDICAL_DENTAL = "medical-dental", "Medical and dental treatment"
+    LACTOSE = "lactose", "Lactose"
+    CONDITIONS = "conditions", "Health conditions to tell your doctor about"
+    OLDER_ADULTS = "older-adults", "Older adults"
+    INFECTION = "infection", "Infections"
+    OTHER = "other", "Other"
+
+
+class AppliesTo(models.TextChoices):
+    EVERYONE = "everyone", "Everyone"
+    CAN_GET_PREGNANT = "can-get-pregnant", "People who can get pregnant"
+    COULD_MAKE_PREGNANT = "could-make-pregnant", "People who could make someone pregnant"
+    CARERS = "carers", "Carers"
+    OLDER_ADULTS = "older-adults", "Older adults"
+
+
+class SectionKind(models.TextChoices):
+    # Declared in page order.
+    ABOUT = "about", "About"
+    HOW_IT_WORKS = "how-it-works", "How it works"
+    HOW_TO_TAKE = "how-to-take", "How to take it"
+    MISSED_DOSES = "missed-doses", "Missed doses"
+    SIDE_EFFECTS = "side-effects", "About side effects"
+    GETTING_HELP = "getting-help", "When to get help"
+    PROFESSIONALS = "professionals", "For health professionals"
+
+
+STANDARD_SCALE = "standard"
+
+
+class MarkdownRendered(models.Model):
+    """Keeps each Markdown field's sanitised HTML beside it, rendered once on save."""
+
+    # Pairs of (markdown field, html field).
+    markdown_fields: tuple[tuple[str, str], ...] = (("text", "text_html"),)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.render()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            changed = {s for s, _ in self.markdown_fields} & set(update_fields)
+            kwargs["update_fields"] = set(update_fields) | {
+                t for s, t in self.markdown_fields if s in changed
+            }
+        super().save(*args, **kwargs)
+
+    def render(self) -> None:
+        for source, target in self.markdown_fields:
+            setattr(self, target, render_markdown(getattr(self, source)))
+
+
+class DrugQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def review_overdue(self, today: datetime.date | None = None):
+        return self.filter(next_review_due__lt=today or timezone.localdate())
+
+    def with_monograph(self):
+        """Everything a drug page shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            "sources",
+            Prefetch(
+                "sections",
+                queryset=Section.objects.prefetch_related("sources", "disagreements__sources"),
+            ),
+            Prefetch(
+                "side_effects",
+                queryset=DrugSideEffect.objects.select_related(
+                    "effect", "band", "band__standard"
+                ).prefetch_related("sources", "help_rules", "disagreements__sources"),
+            ),
+            Prefetch(
+                "precautions",
+                queryset=Precaution.objects.prefetch_related("sources", "disagreements__sources"),
+            ),
+        )
+
+
+class Drug(models.Model):
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField("generic name", max_length=120)
+    brand_names = models.JSONField(default=list, blank=True)
+    pronunciation = models.CharField(max_length=120, blank=True)
+    treats = models.CharField("what it treats", max_length=300)
+    summary = models.TextField(help_text="One or two plain sentences for lists and search.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    last_reviewed = models.DateField()
+    next_review_due = models.DateField()
+    # The treatment cycle where a source gives one (e.g. 21 days on, 7 days off).
+    cycle_days_on = models.PositiveSmallIntegerField(null=True, blank=True)
+    cycle_days_off = models.PositiveSmallIntegerField(null=True, blank=True)
+    editorial_notes = models.TextField(
+        blank=True, help_text="For editors only: gaps or problems in the sources. Never shown."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = DrugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_review_due__gte=models.F("last_reviewed")),
+                name="drug_review_due_after_last_review",
+            ),
+            models.CheckConstraint(
+                condition=Q(cycle_days_on__isnull=True, cycle_days_off__isnull=True)
+                | Q(cycle_days_on__gte=1, cycle_days_off__isnull=False),
+                name="drug_cycle_complete",
+            ),
+        ]
+        indexes = [
+            # Drug.objects.published().order_by("name"): the A-Z list and home page.
+            models.Index(fields=["status", "name"], name="drug_status_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("drugs:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review_due < timezone.localdate()
+
+
+class Source(models.Model):
+    """A document the monograph's facts come from."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="sources")
+    key = models.SlugField(max_length=40, help_text="Short id used in the monograph, e.g. cruk.")
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
+    date = models.DateField(null=True, blank=True, help_text="When the source was last updated.")
+    url = models.URLField(blank=True)
+    file = models.CharField(
+        max_length=200, blank=True, help_text="The source document kept with the project."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["drug", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "key"], name="source_unique_key_per_drug"),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+
+class FrequencyBandQuerySet(models.QuerySet):
+    def standard(self):
+        return self.filter(scale=STANDARD_SCALE)
+
+
+class FrequencyBand(models.Model):
+    """How common an effect is, on one source's scale, mapped onto the standard scale."""
+
+    scale = models.SlugField(max_length=40)
+    key = models.SlugField(max_length=40)
+    label = models.CharField(max_length=80)
+    phrase = models.CharField(max_length=200, help_text="e.g. more than 10 in every 100 people")
+    min_per_100 = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    max_per_100 = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(help_text="1 is the most common band of its scale.")
+    standard = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="source_bands",
+        help_text="The band on the standard scale this one maps to (empty on the standard scale).",
+    )
+
+    objects = FrequencyBandQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scale", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "key"], name="band_unique_key_per_scale"),
+            models.CheckConstraint(
+                condition=Q(min_per_100__isnull=True)
+                | Q(max_per_100__isnull=True)
+                | Q(min_per_100__lte=models.F("max_per_100")),
+                name="band_bounds_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scale}:{self.key}"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.scale}:{self.key}"
+
+    @property
+    def standard_band(self) -> "FrequencyBand":
+        return self if self.scale == STANDARD_SCALE else self.standard
+
+
+class SideEffectQuerySet(models.QuerySet):
+    def published(self):
+        """Effects listed by at least one published drug."""
+        return self.filter(drug_effects__drug__status=Status.PUBLISHED).distinct()
+
+
+class SideEffect(models.Model):
+    """The shared concept (e.g. constipation), so one effect can be shown across drugs."""
+
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField(max_length=120)
+    lay_names = models.JSONField(default=list, blank=True, help_text="Everyday words for it.")
+    synonyms = models.JSONField(default=list, blank=True, help_text="Medical and US terms.")
+
+    objects = SideEffectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("drugs:side_effect", kwargs={"slug": self.slug})
+
+
+class DrugSideEffect(MarkdownRendered):
+    """One side effect as one drug's sources describe it."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="side_effects")
+    effect = models.ForeignKey(SideEffect, on_delete=models.PROTECT, related_name="drug_effects")
+    band = models.ForeignKey(FrequencyBand, on_delete=models.PROTECT, related_name="+")
+    figure_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="As the source gives it."
+    )
+    figure_text = models.CharField(
+        max_length=80, blank=True, help_text='The natural frequency as the source says it: "1 in 4"'
+    )
+    text = MarkdownxField(help_text="What happens and what you can do about it.")
+    text_html = models.TextField(editable=False, blank=True)
+    sources = models.ManyToManyField(Source, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["drug", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "effect"], name="side_effect_once_per_drug"),
+            models.CheckConstraint(
+                condition=Q(figure_percent__isnull=True)
+                | Q(figure_percent__gte=0, figure_percent__lte=100),
+                name="side_effect_percent_0_to_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: {self.effect}"
+
+    @property
+    def urgency(self) -> str:
+        """The most urgent level among its help rules (needs help_rules prefetched)."""
+        levels = [rule.urgency for rule in self.help_rules.all()]
+        return min(levels, key=Urgency.rank) if levels else Urgency.NEXT_VISIT
+
+
+class HelpRule(models.Model):
+    """A threshold that calls for action: what to look out for, and how urgently to act."""
+
+    side_effect = models.ForeignKey(
+        DrugSideEffect, on_delete=models.CASCADE, related_name="help_rules"
+    )
+    urgency = models.CharField(max_length=12, choices=Urgency.choices)
+    text = models.CharField(max_length=300, help_text='e.g. "your temperature goes above 38°C"')
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["side_effect", "order"]
+
+    def __str__(self):
+        return f"{self.get_urgency_display()}: {self.text}"
+
+
+class Precaution(MarkdownRendered):
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="precautions")
+    kind = models.CharField(max_length=24, choices=PrecautionKind.choices)
+    applies_to = models.CharField(
+        max_length=24, choices=AppliesTo.choices, default=AppliesTo.EVERYONE
+    )
+    title = models.CharField(max_length=200)
+    text = MarkdownxField()
+    text_html = models.TextField(editable=False, blank=True)
+    warning = models.BooleanField(
+        default=False, help_text="Show as a warning callout: a mistake here causes serious harm."
+    )
+    sources = models.ManyToManyField(Source, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["drug", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "title"], name="precaution_unique_title"),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: {self.title}"
+
+
+class Section(MarkdownRendered):
+    """The remaining prose of a drug: what it is, how it works, how to take it, and so on."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(max_length=24, choices=SectionKind.choices)
+    title = models.CharField(max_length=200)
+    text = MarkdownxField()
+    text_html = models.TextField(editable=False, blank=True)
+    sources = models.ManyToManyField(Source, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["drug", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "kind"], name="section_once_per_drug"),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: {self.title}"
+
+
+class Disagreement(MarkdownRendered):
+    """A point where the sources on one drug say different things."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="disagreements")
+    topic = models.CharField(max_length=200)
+    text = MarkdownxField(help_text="What each source says, and to follow your own team's advice.")
+    text_html = models.TextField(editable=False, blank=True)
+    sources = models.ManyToManyField(Source, related_name="+")
+    # Where the note is shown: on one side effect, precaution or section.
+    side_effect = models.ForeignKey(
+        DrugSideEffect,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="disagreements",
+    )
+    precaution = models.ForeignKey(
+        Precaution, on_delete=models.CASCADE, null=True, blank=True, related_name="disagreements"
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, null=True, blank=True, related_name="disagreements"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["drug", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    side_effect__isnull=False, precaution__isnull=True, section__isnull=True
+                )
+                | Q(side_effect__isnull=True, precaution__isnull=False, section__isnull=True)
+                | Q(side_effect__isnull=True, precaution__isnull=True, section__isnull=False),
+                name="disagreement_attached_to_one_place",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drug}: {self.topic}"
+
+
+class GlossaryTerm(models.Model):
+    slug = models.SlugField(unique=True, max_length=80)
+    term = models.CharField(max_length=120)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other forms of the word.")
+    definition = models.TextField(help_text="Plain English, one or two short sentences.")
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+    def get_absolute_url(self):
+        return reverse("drugs:glossary") + f"#{self.slug}"

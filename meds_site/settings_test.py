@@ -1,0 +1,16 @@
+"""Test settings: only what the tests need differs from production settings."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+
+from meds_site.settings import *  # noqa: E402,F403
+from meds_site.settings import STORAGES  # noqa: E402
+
+# Tests render pages without running collectstatic first.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+HELPLINE_NUMBER = ""

@@ -1,0 +1,124 @@
+"""Factories for every content model; each builds a valid, published-ready row."""
+
+import datetime
+
+import factory
+
+from drugs import models
+
+
+class DrugFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Drug
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"testamide-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+    brand_names = factory.LazyAttribute(lambda o: [f"Brand{o.slug.split('-')[-1]}"])
+    treats = "Myeloma"
+    summary = "A capsule used to treat myeloma."
+    status = models.Status.PUBLISHED
+    last_reviewed = datetime.date(2026, 11, 1)
+    next_review_due = datetime.date(2099, 11, 1)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Source
+
+    drug = factory.SubFactory(DrugFactory)
+    key = factory.Sequence(lambda n: f"source-{n}")
+    publisher = "Example Cancer Charity"
+    title = factory.LazyAttribute(lambda o: f"{o.drug.name} leaflet")
+    date = datetime.date(2025, 1, 1)
+
+
+class FrequencyBandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.FrequencyBand
+        django_get_or_create = ("scale", "key")
+
+    scale = models.STANDARD_SCALE
+    key = "common"
+    label = "Common"
+    phrase = "more than 10 in every 100 people"
+    min_per_100 = 10
+    max_per_100 = 100
+    rank = 1
+
+
+class SideEffectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SideEffect
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"effect-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+    lay_names = []
+    synonyms = []
+
+
+class DrugSideEffectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DrugSideEffect
+
+    drug = factory.SubFactory(DrugFactory)
+    effect = factory.SubFactory(SideEffectFactory)
+    band = factory.SubFactory(FrequencyBandFactory)
+    text = "You may notice this. Tell your team."
+    order = factory.Sequence(int)
+
+    @factory.post_generation
+    def sources(self, create, extracted, **kwargs):
+        if create:
+            self.sources.set(extracted or [SourceFactory(drug=self.drug)])
+
+
+class HelpRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.HelpRule
+
+    side_effect = factory.SubFactory(DrugSideEffectFactory)
+    urgency = models.Urgency.URGENT
+    text = "your temperature goes above 38°C"
+
+
+class PrecautionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Precaution
+
+    drug = factory.SubFactory(DrugFactory)
+    kind = models.PrecautionKind.BLOOD_DONATION
+    title = factory.Sequence(lambda n: f"Precaution {n}")
+    text = "Do not give blood during treatment."
+    order = factory.Sequence(int)
+
+    @factory.post_generation
+    def sources(self, create, extracted, **kwargs):
+        if create:
+            self.sources.set(extracted or [SourceFactory(drug=self.drug)])
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Section
+
+    drug = factory.SubFactory(DrugFactory)
+    kind = models.SectionKind.ABOUT
+    title = "About this drug"
+    text = "This drug treats **myeloma**."
+
+    @factory.post_generation
+    def sources(self, create, extracted, **kwargs):
+        if create:
+            self.sources.set(extracted or [SourceFactory(drug=self.drug)])
+
+
+class GlossaryTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.GlossaryTerm
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"term-{n}")
+    term = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+    definition = "A plain explanation."
