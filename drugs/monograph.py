@@ -234,9 +234,9 @@ def _load_yaml(text: str, path: str, first_line: int, problems: list[Problem]) -
             return Node([convert(item) for item in node.value], line)
         try:
             return Node(loader.construct_object(node, deep=True), line)
-        except (yaml.YAMLError, ValueError) as exc:
-            problems.append(Problem(path, line, "yaml", f"cannot read value: {exc}"))
-            return Node(None, line)
+        except (yaml.YAMLError, ValueError):
+            # e.g. an impossible date: keep the text so the field's own check names it.
+            return Node(node.value, line)
 
     return convert(root)
 
@@ -451,6 +451,7 @@ def parse_monograph(
         last_reviewed=f.date("last_reviewed"),
         next_review_due=f.date("next_review_due"),
         editorial_notes=f.text("editorial_notes", required=False),
+        line=f.line_of("slug"),
     )
     if data.last_reviewed and data.next_review_due and data.next_review_due < data.last_reviewed:
         f.fail(f.line_of("next_review_due"), "next_review_due", "is before last_reviewed")

@@ -1,0 +1,332 @@
+import io
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from drugs.models import (
+    Disagreement,
+    Drug,
+    DrugSideEffect,
+    FrequencyBand,
+    HelpRule,
+    Precaution,
+    Section,
+    SideEffect,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(*paths, check=False):
+    out, err = io.StringIO(), io.StringIO()
+    args = [str(p) for p in paths] + (["--check"] if check else [])
+    call_command("import_monographs", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def dump() -> str:
+    out = io.StringIO()
+    call_command("dumpdata", "drugs", stdout=out, indent=1)
+    return out.getvalue()
+
+
+def failing_import(*paths) -> str:
+    """Run an import that must fail; return what it printed for the editor."""
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_monographs", *[str(p) for p in paths], stderr=err)
+    return err.getvalue()
+
+
+def line_of(path, text: str) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def replace(path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+class TestImport:
+    def test_it_loads_everything_in_a_folder(self, fixture_content):
+        out, _ = run_import(fixture_content)
+
+        drug = Drug.objects.get(slug="exampleamide")
+        assert drug.brand_names == ["Examplix"]
+        assert (drug.cycle_days_on, drug.cycle_days_off) == (21, 7)
+        assert "drugs: 1 created" in out
+        effect = DrugSideEffect.objects.get(drug=drug, effect__slug="constipation")
+        assert effect.band.reference == "leaflet:common"
+        assert effect.band.standard_band.key == "common"
+        assert effect.figure_percent == 25
+        assert effect.figure_text == "1 in 4"
+        assert "<p>You may find it hard to poo." in effect.text_html
+        assert [r.text for r in effect.help_rules.all()] == [
+            "you have not pooed for more than 2 days and you are being sick"
+        ]
+        assert list(drug.sections.values_list("kind", flat=True)) == ["about", "missed-doses"]
+        assert Section.objects.get(kind="missed-doses").sources.count() == 2
+        assert Disagreement.objects.filter(drug=drug).count() == 3
+
+    def test_a_second_import_changes_nothing(self, fixture_content):
+        run_import(fixture_content)
+        before = dump()
+
+        out, _ = run_import(fixture_content)
+
+        assert dump() == before
+        assert "Nothing changed" in out
+        for action in ("created", "updated", "removed"):
+            assert not re.search(rf"[1-9]\d* {action}", out), out
+
+    def test_it_updates_what_changed_and_reports_it(self, fixture_content):
+        run_import(fixture_content)
+        replace(
+            fixture_content / "exampleamide.md", "You may feel tired.", "You may feel very tired."
+        )
+
+        out, _ = run_import(fixture_content)
+
+        assert "drug side effects: 0 created, 1 updated, 1 unchanged" in out
+        effect = DrugSideEffect.objects.get(effect__slug="tiredness")
+        assert "very tired" in effect.text_html
+
+    def test_it_removes_an_item_removed_from_the_file(self, fixture_content):
+        run_import(fixture_content)
+        path = fixture_content / "exampleamide.md"
+        text = path.read_text()
+        start = text.index("  - effect: tiredness")
+        end = text.index("precautions:")
+        path.write_text(text[:start] + text[end:])
+
+        out, _ = run_import(fixture_content)
+
+        assert "drug side effects: 0 created, 0 updated, 1 unchanged, 1 removed" in out
+        assert not DrugSideEffect.objects.filter(effect__slug="tiredness").exists()
+        # Its note about sources differing went with it.
+        assert not Disagreement.objects.filter(topic="How common tiredness is").exists()
+
+    def test_it_replaces_changed_help_rules(self, fixture_content):
+        run_import(fixture_content)
+        replace(fixture_content / "exampleamide.md", "urgency: urgent", "urgency: immediate")
+
+        run_import(fixture_content)
+
+        assert list(HelpRule.objects.values_list("urgency", flat=True)) == ["immediate"]
+
+    def test_check_validates_without_writing(self, fixture_content):
+        out, _ = run_import(fixture_content, check=True)
+
+        assert "valid" in out
+        assert not Drug.objects.exists()
+
+    def test_it_imports_a_single_monograph_against_loaded_shared_data(self, fixture_content):
+        run_import(fixture_content)
+        replace(fixture_content / "exampleamide.md", "name: Exampleamide", "name: Exampleamide B")
+
+        run_import(fixture_content / "exampleamide.md")
+
+        assert Drug.objects.get().name == "Exampleamide B"
+
+    def test_a_removed_band_still_in_use_is_refused(self, fixture_content):
+        run_import(fixture_content)
+        before = dump()
+        replace(
+            fixture_content / "frequency-bands.yaml",
+            "      - key: less-common",
+            "      - key: gone",
+        )
+
+        message = failing_import(fixture_content)
+
+        assert "unknown frequency band 'leaflet:less-common'" in message
+        assert dump() == before
+
+    def test_the_imported_drug_page_is_served(self, fixture_content, client):
+        run_import(fixture_content)
+
+        response = client.get(reverse("drugs:detail", kwargs={"slug": "exampleamide"}))
+
+        assert response.status_code == 200
+        assert "1 in 4" in response.content.decode()
+
+
+# Each case: (file to break, old text, new text, text on the line the error names, field named).
+MALFORMED = {
+    "empty file": ("exampleamide.md", None, "", None, "file"),
+    "no front matter": ("exampleamide.md", "---\nslug:", "slug:", None, "front matter"),
+    "yaml syntax error": (
+        "exampleamide.md",
+        "treats: Myeloma",
+        "treats: [Myeloma",
+        None,
+        "yaml",
+    ),
+    "unknown field": (
+        "exampleamide.md",
+        "treats: Myeloma",
+        "treats: Myeloma\ncolour: blue",
+        "colour: blue",
+        "colour",
+    ),
+    "missing required field": ("exampleamide.md", "treats: Myeloma\n", "", None, "treats"),
+    "unknown frequency band": (
+        "exampleamide.md",
+        "band: leaflet:common",
+        "band: leaflet:very-common",
+        "- effect: constipation",
+        "side_effects[0].band",
+    ),
+    "unknown source id": (
+        "exampleamide.md",
+        "sources: [leaflet]\n    text: |",
+        "sources: [leafet]\n    text: |",
+        "sources: [leafet]",
+        "side_effects[0].sources",
+    ),
+    "bad date": (
+        "exampleamide.md",
+        "last_reviewed: 2026-11-22",
+        "last_reviewed: 2026-13-45",
+        "last_reviewed:",
+        "last_reviewed",
+    ),
+    "percentage outside 0-100": (
+        "exampleamide.md",
+        "percent: 25",
+        "percent: 125",
+        "percent: 125",
+        "side_effects[0].figure.percent",
+    ),
+    "side effect listed twice": (
+        "exampleamide.md",
+        "  - effect: tiredness",
+        "  - effect: constipation",
+        "  - effect: constipation\n",
+        "side_effects[1].effect",
+    ),
+    "unknown section kind": (
+        "exampleamide.md",
+        "{#missed-doses",
+        "{#forgotten-doses",
+        "{#forgotten-doses",
+        "section",
+    ),
+    "text before the first section": (
+        "exampleamide.md",
+        "---\n## What",
+        "---\nStray words.\n## What",
+        "Stray words.",
+        "body",
+    ),
+    "unknown side effect": (
+        "exampleamide.md",
+        "effect: tiredness",
+        "effect: sleepiness",
+        "effect: sleepiness",
+        "side_effects[1].effect",
+    ),
+    "shared file with a bad band bound": (
+        "frequency-bands.yaml",
+        "min_per_100: 10",
+        "min_per_100: -3",
+        "min_per_100: -3",
+        "min_per_100",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED, ids=list(MALFORMED))
+def test_a_malformed_file_names_file_and_line_and_changes_nothing(case, fixture_content):
+    run_import(fixture_content)
+    before = dump()
+    name, old, new, marker, field = MALFORMED[case]
+    path = fixture_content / name
+    if old is None:
+        path.write_text(new)
+    else:
+        replace(path, old, new)
+    # The error points at the line of the marker text, or the top of the file.
+    if marker is None:
+        expected_line = None
+    elif marker.endswith("\n"):
+        lines = path.read_text().splitlines()
+        expected_line = [i for i, line in enumerate(lines, 1) if line == marker.rstrip("\n")][-1]
+    else:
+        expected_line = line_of(path, marker)
+
+    message = failing_import(fixture_content)
+
+    match = re.search(rf"^{re.escape(str(path))}:(\d+): ([^:]+): .+$", message, re.MULTILINE)
+    assert match, message
+    assert field in match.group(2), message
+    if expected_line is not None:
+        assert int(match.group(1)) == expected_line, message
+    assert dump() == before
+
+
+def test_the_same_slug_in_two_files_is_refused(fixture_content):
+    run_import(fixture_content)
+    before = dump()
+    twin = fixture_content / "exampleamide-copy.md"
+    twin.write_text((fixture_content / "exampleamide.md").read_text())
+
+    message = failing_import(fixture_content)
+
+    original = fixture_content / "exampleamide.md"
+    # Files are read in name order, so the copy comes first and the original is the repeat.
+    assert f"{original}:2: slug: 'exampleamide' is also the slug of {twin}" in message
+    assert dump() == before
+
+
+def test_every_problem_is_reported_at_once(fixture_content):
+    path = fixture_content / "exampleamide.md"
+    replace(path, "last_reviewed: 2026-11-22", "last_reviewed: someday")
+    replace(path, "percent: 25", "percent: 101")
+
+    message = failing_import(fixture_content)
+
+    assert "last_reviewed" in message
+    assert "figure.percent" in message
+    assert not Drug.objects.exists()
+
+
+def test_a_failure_while_writing_rolls_everything_back(fixture_content, monkeypatch):
+    run_import(fixture_content)
+    before = dump()
+    replace(fixture_content / "exampleamide.md", "name: Exampleamide", "name: Renamed")
+    replace(fixture_content / "side-effects.yaml", "name: Constipation", "name: Constipated")
+
+    def explode(self, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("drugs.importer.Importer.sync_help_rules", explode)
+    with pytest.raises(RuntimeError):
+        run_import(fixture_content)
+
+    assert dump() == before
+    assert SideEffect.objects.get(slug="constipation").name == "Constipation"
+
+
+def test_a_missing_path_is_reported(tmp_path):
+    message = failing_import(tmp_path / "nowhere")
+
+    assert "no such file or folder" in message
+
+
+def test_models_keep_sanitised_html_beside_markdown(fixture_content):
+    run_import(fixture_content)
+    precaution = Precaution.objects.get()
+
+    precaution.text = "Safe <script>alert(1)</script> [x](javascript:alert(1))"
+    precaution.save()
+
+    assert "<script" not in precaution.text_html
+    assert "javascript:" not in precaution.text_html
+    assert FrequencyBand.objects.standard().count() == 3
