@@ -27,8 +27,9 @@ def run_import(*paths, check=False):
 
 
 def dump() -> str:
+    """The whole database, as `manage.py dumpdata` prints it."""
     out = io.StringIO()
-    call_command("dumpdata", "drugs", stdout=out, indent=1)
+    call_command("dumpdata", stdout=out, indent=1)
     return out.getvalue()
 
 
