@@ -435,3 +435,26 @@ class GlossaryTerm(models.Model):
 
     def get_absolute_url(self):
         return reverse("drugs:glossary") + f"#{self.slug}"
+
+
+class Feedback(models.Model):
+    """An answer to "Was this page helpful?": no name, no address, no IP kept."""
+
+    COMMENT_MAX_LENGTH = 1000
+
+    page = models.CharField(max_length=200, help_text="The path of the page it is about.")
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "feedback"
+        indexes = [
+            # The admin's list: newest first, filtered by page.
+            models.Index(fields=["page", "-created_at"], name="feedback_page_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.page}: {'helpful' if self.helpful else 'not helpful'}"
+

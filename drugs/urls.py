@@ -1,6 +1,7 @@
 from django.urls import path
 
-from drugs import views
+from drugs import api, handout_views, views
+from drugs.search import views as search_views
 
 app_name = "drugs"
 
@@ -8,6 +9,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("drugs/", views.drug_list, name="list"),
     path("drugs/<slug:slug>/", views.drug_detail, name="detail"),
+    path("drugs/<slug:slug>/handout/", handout_views.handout, name="handout"),
+    path("drugs/<slug:slug>/calendar.ics", handout_views.calendar, name="calendar"),
+    path("side-effects/", views.side_effect_list, name="side_effects"),
     path("side-effects/<slug:slug>/", views.side_effect_detail, name="side_effect"),
     path("glossary/", views.glossary, name="glossary"),
+    path("compare/", views.compare, name="compare"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("feedback/", views.feedback, name="feedback"),
+    path("search/", search_views.search_page, name="search"),
+    path("api/v1/search", search_views.api_search, name="api_search"),
+    path("api/v1/drugs/", api.drug_list, name="api_drugs"),
+    path("api/v1/drugs/<slug:slug>/", api.drug_detail, name="api_drug"),
 ]

@@ -5,3 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("drugs.urls")),
 ]
+
+handler404 = "drugs.views.page_not_found"
+handler500 = "drugs.views.server_error"

@@ -1,0 +1,169 @@
+"""Read-only JSON API of the published monographs (documented in docs/api.md)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from drugs.models import Drug, DrugSideEffect, FrequencyBand, Precaution, Source
+from drugs.presenters import band_sort_key, source_names
+
+API_VERSION = 1
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _source_keys(sources) -> list[str]:
+    return [source.key for source in source_names(sources)]
+
+
+def _disagreements(notes) -> list[dict]:
+    return [
+        {
+            "topic": note.topic,
+            "text": note.text,
+            "html": note.text_html,
+            "sources": _source_keys(note.sources.all()),
+        }
+        for note in notes
+    ]
+
+
+def _band(band: FrequencyBand) -> dict:
+    data = {
+        "scale": band.scale,
+        "key": band.key,
+        "label": band.label,
+        "phrase": band.phrase,
+        "min_per_100": _number(band.min_per_100),
+        "max_per_100": _number(band.max_per_100),
+        "rank": band.rank,
+    }
+    standard = band.standard_band
+    data["standard"] = (
+        {"key": standard.key, "label": standard.label, "phrase": standard.phrase}
+        | {"rank": standard.rank}
+        if standard
+        else None
+    )
+    return data
+
+
+def _side_effect(item: DrugSideEffect) -> dict:
+    figure = None
+    if item.figure_percent is not None or item.figure_text:
+        figure = {"percent": _number(item.figure_percent), "natural": item.figure_text or None}
+    return {
+        "effect": {
+            "slug": item.effect.slug,
+            "name": item.effect.name,
+            "url": item.effect.get_absolute_url(),
+        },
+        "band": _band(item.band),
+        "figure": figure,
+        "text": item.text,
+        "html": item.text_html,
+        "get_help": [
+            {
+                "urgency": rule.urgency,
+                "urgency_label": rule.get_urgency_display(),
+                "when": rule.text,
+            }
+            for rule in item.help_rules.all()
+        ],
+        "sources": _source_keys(item.sources.all()),
+        "disagreements": _disagreements(item.disagreements.all()),
+    }
+
+
+def _precaution(item: Precaution) -> dict:
+    return {
+        "kind": item.kind,
+        "applies_to": item.applies_to,
+        "title": item.title,
+        "warning": item.warning,
+        "text": item.text,
+        "html": item.text_html,
+        "sources": _source_keys(item.sources.all()),
+        "disagreements": _disagreements(item.disagreements.all()),
+    }
+
+
+def _source(source: Source) -> dict:
+    return {
+        "key": source.key,
+        "publisher": source.publisher,
+        "title": source.title,
+        "date": _date(source.date),
+        "url": source.url or None,
+    }
+
+
+def _summary(drug: Drug, request: HttpRequest) -> dict:
+    return {
+        "slug": drug.slug,
+        "name": drug.name,
+        "brand_names": drug.brand_names,
+        "treats": drug.treats,
+        "summary": drug.summary,
+        "last_reviewed": _date(drug.last_reviewed),
+        "next_review_due": _date(drug.next_review_due),
+        "url": request.build_absolute_uri(drug.get_absolute_url()),
+        "api_url": request.build_absolute_uri(reverse("drugs:api_drug", args=[drug.slug])),
+    }
+
+
+def _not_found() -> JsonResponse:
+    return JsonResponse({"error": "not found"}, status=404)
+
+
+@require_GET
+def drug_list(request: HttpRequest) -> JsonResponse:
+    drugs = [_summary(drug, request) for drug in Drug.objects.published()]
+    return JsonResponse({"version": API_VERSION, "count": len(drugs), "drugs": drugs})
+
+
+@require_GET
+def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
+    drug = Drug.objects.published().with_monograph().filter(slug=slug).first()
+    if drug is None:
+        return _not_found()
+    side_effects = sorted(
+        drug.side_effects.all(), key=lambda item: (band_sort_key(item.band), item.order)
+    )
+    data = _summary(drug, request) | {
+        "version": API_VERSION,
+        "pronunciation": drug.pronunciation or None,
+        "cycle": (
+            {"days_on": drug.cycle_days_on, "days_off": drug.cycle_days_off}
+            if drug.cycle_days_on
+            else None
+        ),
+        "review_overdue": drug.review_overdue,
+        "sections": [
+            {
+                "kind": section.kind,
+                "title": section.title,
+                "text": section.text,
+                "html": section.text_html,
+                "sources": _source_keys(section.sources.all()),
+                "disagreements": _disagreements(section.disagreements.all()),
+            }
+            for section in drug.sections.all()
+        ],
+        "side_effects": [_side_effect(item) for item in side_effects],
+        "precautions": [_precaution(item) for item in drug.precautions.all()],
+        "sources": [_source(source) for source in source_names(drug.sources.all())],
+    }
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

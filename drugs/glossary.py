@@ -1,0 +1,88 @@
+"""Mark the first use of each glossary word on a page, so its definition is one link away."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from drugs.models import GlossaryTerm
+
+# A tag of sanitised HTML. Attribute values are always quoted and may hold ">".
+_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# Text inside these is left alone: a link inside a link is invalid, and headings, code
+# and abbreviations read badly with a link in them.
+_SKIP = {"a", "abbr", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "dfn"}
+_VOID = {"br", "hr", "img", "wbr"}
+
+
+class GlossaryMarker:
+    """Marks the first use on a page of each term or alias, across fragments given in page order.
+
+    The mark is a plain link to the term's entry in the glossary: its definition is one
+    click away without JavaScript, and screen readers announce it as a link named by the word
+    itself. (A word list on the page, with aria-describedby, would add about 14 KB to the
+    longest drug page, a quarter of its size budget.)
+    """
+
+    def __init__(
+        self,
+        terms: Iterable[GlossaryTerm],
+        href: Callable[[GlossaryTerm], str] = GlossaryTerm.get_absolute_url,
+    ):
+        self.href = href
+        self.used: list[GlossaryTerm] = []
+        self._used_slugs: set[str] = set()
+        self._by_word: dict[str, GlossaryTerm] = {}
+        for term in terms:
+            for word in [term.term, *term.aliases]:
+                word = word.strip()
+                if word:
+                    self._by_word.setdefault(word.lower(), term)
+        self._term_count = len({term.slug for term in self._by_word.values()})
+        self._pattern = None
+        if self._by_word:
+            # Longest first, so "white blood cells" wins over "blood".
+            words = sorted(self._by_word, key=len, reverse=True)
+            alternatives = "|".join(re.escape(word) for word in words)
+            # Entities are matched first and kept whole, so "&amp;" never yields "amp".
+            self._pattern = re.compile(rf"(&#?\w+;)|(?<!\w)({alternatives})(?!\w)", re.IGNORECASE)
+
+    def mark(self, html: str) -> SafeString:
+        """Return the HTML with the first use of each not-yet-used term linked."""
+        if not html or self._pattern is None or len(self._used_slugs) == self._term_count:
+            return mark_safe(html or "")
+        out: list[str] = []
+        skipping: list[str] = []
+        position = 0
+        for tag in _TAG.finditer(html):
+            out.append(self._mark_text(html[position : tag.start()], skipping))
+            out.append(tag.group(0))
+            closing, name = tag.group(1), tag.group(2).lower()
+            if name in _SKIP:
+                if closing:
+                    if name in skipping:
+                        del skipping[len(skipping) - 1 - skipping[::-1].index(name)]
+                elif name not in _VOID:
+                    skipping.append(name)
+            position = tag.end()
+        out.append(self._mark_text(html[position:], skipping))
+        return mark_safe("".join(out))
+
+    def _mark_text(self, text: str, skipping: list[str]) -> str:
+        if not text or skipping:
+            return text
+        return self._pattern.sub(self._replace, text)
+
+    def _replace(self, match: re.Match) -> str:
+        word = match.group(2)
+        if word is None:
+            return match.group(0)
+        term = self._by_word[word.lower()]
+        if term.slug in self._used_slugs:
+            return word
+        self._used_slugs.add(term.slug)
+        self.used.append(term)
+        return f'<a class="term" href="{escape(self.href(term))}">{word}</a>'

@@ -1,0 +1,496 @@
+"""What the patient pages show, arranged for the templates: order, grouping and wording."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+
+from drugs.glossary import GlossaryMarker
+from drugs.models import (
+    Disagreement,
+    Drug,
+    DrugSideEffect,
+    FrequencyBand,
+    GlossaryTerm,
+    HelpRule,
+    Precaution,
+    PrecautionKind,
+    Section,
+    SectionKind,
+    Source,
+    Urgency,
+)
+
+# The card each urgency level goes on; the headings finish with "if:" so that each rule's
+# text ("your temperature goes above 38°C") completes the sentence.
+CARE_CARD_HEADINGS = {
+    Urgency.IMMEDIATE: "Call 999 now if:",
+    Urgency.URGENT: "Call your 24-hour line now if:",
+    Urgency.SOON: "Tell your team if:",
+    Urgency.NEXT_VISIT: "Mention it at your next visit if:",
+}
+
+HANDLING_KINDS = {PrecautionKind.HANDLING, PrecautionKind.STORAGE}
+PREGNANCY_KINDS = {PrecautionKind.PREGNANCY_PREVENTION, PrecautionKind.BREASTFEEDING}
+
+ICONS_PER_ROW = 10
+# How many of the most common side effects the key facts name.
+KEY_FACTS_EFFECTS = 6
+
+
+def format_percent(value: Decimal | None) -> str:
+    """25.00 -> "25", 30.50 -> "30.5": the source's figure, without trailing zeros."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True)
+class IconArray:
+    """100 people in a 10 by 10 grid, the first `filled` of them shaded (one SVG, few nodes)."""
+
+    filled: int
+    exact: bool
+
+    @property
+    def label(self) -> str:
+        about = "" if self.exact else "About "
+        people = "person" if self.filled == 1 else "people"
+        return f"{about}{self.filled} in every 100 {people}".capitalize()
+
+    @property
+    def rects(self) -> list[tuple[int, int, int, int, str]]:
+        """(x, y, width, height, class) of the shaded and unshaded areas, in a 100-unit box."""
+        rows, rest = divmod(self.filled, ICONS_PER_ROW)
+        cell = 100 // ICONS_PER_ROW
+        shapes = []
+        if rows:
+            shapes.append((0, 0, 100, rows * cell, "on"))
+        if rest:
+            shapes.append((0, rows * cell, rest * cell, cell, "on"))
+            shapes.append((rest * cell, rows * cell, 100 - rest * cell, cell, "off"))
+            rows += 1
+        if rows < ICONS_PER_ROW:
+            shapes.append((0, rows * cell, 100, 100 - rows * cell, "off"))
+        return shapes
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A source's figure as a natural frequency in its own words, with the percentage."""
+
+    natural: str
+    percent: str
+    icons: IconArray | None
+
+    @classmethod
+    def of(cls, item: DrugSideEffect) -> Figure | None:
+        if item.figure_percent is None and not item.figure_text:
+            return None
+        percent = format_percent(item.figure_percent)
+        natural = item.figure_text.strip()
+        if natural and not any(w in natural.lower() for w in ("people", "person")):
+            natural = f"{natural} people"
+        icons = None
+        if item.figure_percent is not None:
+            filled = int(item.figure_percent.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+            if filled >= 1:
+                icons = IconArray(filled=filled, exact=filled == item.figure_percent)
+        if not natural and icons and icons.exact:
+            # "25 in every 100 people" says exactly what 25% says, in the friendlier form.
+            natural = icons.label[0].lower() + icons.label[1:]
+        return cls(natural=natural, percent=percent, icons=icons)
+
+
+@dataclass(frozen=True)
+class CareCard:
+    urgency: str
+    heading: str
+    items: list[str]
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.urgency == Urgency.IMMEDIATE
+
+
+def build_care_cards(rules: Iterable[HelpRule]) -> list[CareCard]:
+    """One card per urgency level present, most urgent first; each threshold listed once."""
+    by_urgency: dict[str, list[str]] = {}
+    for rule in rules:
+        texts = by_urgency.setdefault(rule.urgency, [])
+        if rule.text not in texts:
+            texts.append(rule.text)
+    return [
+        CareCard(urgency=level, heading=CARE_CARD_HEADINGS[Urgency(level)], items=by_urgency[level])
+        for level in sorted(by_urgency, key=Urgency.rank)
+    ]
+
+
+def band_sort_key(band: FrequencyBand) -> tuple:
+    """Most common first: by the standard band's rank, then the band's rank on its own scale."""
+    standard = band.standard_band
+    return (standard.rank if standard else 99, band.rank, band.scale)
+
+
+def source_names(sources: Iterable[Source]) -> list[Source]:
+    """Sources in the order the monograph lists them."""
+    return sorted(sources, key=lambda source: source.order)
+
+
+def publishers(sources: Iterable[Source]) -> list[str]:
+    """Who published the sources, each once, for a short "Source:" line."""
+    return list(dict.fromkeys(source.publisher for source in source_names(sources)))
+
+
+@dataclass
+class Note:
+    """A "Sources differ" note."""
+
+    topic: str
+    html: SafeString
+    sources: list[str]
+
+
+@dataclass
+class Prose:
+    """A piece of Markdown prose with the notes and sources that belong to it."""
+
+    html: SafeString
+    notes: list[Note]
+    sources: list[str]
+
+
+@dataclass
+class EffectEntry:
+    item: DrugSideEffect
+    figure: Figure | None
+    prose: Prose
+
+    @property
+    def anchor(self) -> str:
+        return f"se-{self.item.effect.slug}"
+
+
+@dataclass
+class BandGroup:
+    band: FrequencyBand
+    effects: list[EffectEntry]
+
+    @property
+    def anchor(self) -> str:
+        return f"band-{self.band.scale}-{self.band.key}"
+
+
+@dataclass
+class PrecautionEntry:
+    item: Precaution
+    prose: Prose
+
+    @property
+    def anchor(self) -> str:
+        return f"precaution-{slugify(self.item.title)}"
+
+
+@dataclass
+class Block:
+    """One part of the drug page, shown in the contents list."""
+
+    anchor: str
+    title: str
+    template: str
+    prose: Prose | None = None
+    precautions: list[PrecautionEntry] = field(default_factory=list)
+    groups: list[BandGroup] = field(default_factory=list)
+    care_cards: list[CareCard] = field(default_factory=list)
+    # Sources of the side effects that name none of their own.
+    usual_sources: list[str] = field(default_factory=list)
+
+
+class DrugPage:
+    """A drug's monograph in page order, with its glossary words marked.
+
+    `drug` must come from Drug.objects.with_monograph(), so nothing here queries again.
+    """
+
+    def __init__(self, drug: Drug, glossary_terms: Iterable[GlossaryTerm]):
+        self.drug = drug
+        self.marker = GlossaryMarker(glossary_terms)
+        self.sources = source_names(drug.sources.all())
+        sections = {section.kind: section for section in drug.sections.all()}
+        precautions = list(drug.precautions.all())
+        side_effects = list(drug.side_effects.all())
+        self.warnings: list[PrecautionEntry] = []
+        # Built in the order shown: the marker links each word's first use on the page.
+        self.blocks: list[Block] = []
+        for kind in (
+            SectionKind.ABOUT,
+            SectionKind.HOW_IT_WORKS,
+            SectionKind.HOW_TO_TAKE,
+            SectionKind.MISSED_DOSES,
+        ):
+            self._add_section(sections.get(kind))
+        self._add_precautions(
+            "handling-and-storage",
+            "Handling and storage",
+            [p for p in precautions if p.kind in HANDLING_KINDS],
+        )
+        pregnancy = [p for p in precautions if p.kind in PREGNANCY_KINDS]
+        breastfeeding = any(p.kind == PrecautionKind.BREASTFEEDING for p in pregnancy)
+        self._add_precautions(
+            "pregnancy-prevention",
+            "Pregnancy prevention and breastfeeding" if breastfeeding else "Pregnancy prevention",
+            pregnancy,
+        )
+        self._add_side_effects(sections.get(SectionKind.SIDE_EFFECTS), side_effects)
+        self._add_getting_help(sections.get(SectionKind.GETTING_HELP), side_effects)
+        self._add_precautions(
+            "other-precautions",
+            "Other precautions",
+            [p for p in precautions if p.kind not in HANDLING_KINDS | PREGNANCY_KINDS],
+        )
+        self._add_section(
+            sections.get(SectionKind.PROFESSIONALS), template="drugs/blocks/professionals.html"
+        )
+
+    @property
+    def contents(self) -> list[tuple[str, str]]:
+        entries = [(block.anchor, block.title) for block in self.blocks]
+        entries.append(("sources", "Sources and review dates"))
+        return entries
+
+    @property
+    def side_effect_groups(self) -> list[BandGroup]:
+        return next((block.groups for block in self.blocks if block.groups), [])
+
+    @property
+    def care_cards(self) -> list[CareCard]:
+        return next((block.care_cards for block in self.blocks if block.care_cards), [])
+
+    @property
+    def most_common(self) -> list[EffectEntry]:
+        """The effects of the most common standard band the drug lists, for the key facts."""
+        groups = self.side_effect_groups
+        if not groups:
+            return []
+        top = groups[0].band.standard_band
+        return [e for g in groups if g.band.standard_band == top for e in g.effects][
+            :KEY_FACTS_EFFECTS
+        ]
+
+    @property
+    def cycle(self) -> str:
+        drug = self.drug
+        if drug.cycle_days_on is None:
+            return ""
+        days = "day" if drug.cycle_days_on == 1 else "days"
+        text = f"{drug.cycle_days_on} {days} of treatment"
+        if drug.cycle_days_off:
+            off = "day" if drug.cycle_days_off == 1 else "days"
+            text += f", then {drug.cycle_days_off} {off} without"
+        return text
+
+    def json_ld(self, url: str) -> SafeString:
+        """schema.org: a MedicalWebPage about a Drug, for search engines."""
+        drug = self.drug
+        data = {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "name": self.title,
+            "url": url,
+            "inLanguage": "en-GB",
+            "audience": {"@type": "PeopleAudience", "audienceType": "Patients"},
+            "lastReviewed": drug.last_reviewed.isoformat(),
+            "about": {
+                "@type": "Drug",
+                "name": drug.name,
+                **({"alternateName": drug.brand_names} if drug.brand_names else {}),
+                "description": drug.summary,
+            },
+            "citation": [
+                {"@type": "CreativeWork", "name": s.title, "publisher": s.publisher}
+                | ({"url": s.url} if s.url else {})
+                for s in self.sources
+            ],
+        }
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        # As Django's json_script does: nothing in the data can close the script element.
+        text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+        return mark_safe(text)
+
+    @property
+    def title(self) -> str:
+        brands = ", ".join(self.drug.brand_names)
+        return f"{self.drug.name} ({brands})" if brands else self.drug.name
+
+    # Building blocks, each marking its prose in the order it is shown.
+
+    def _prose(self, html: str, notes: Iterable[Disagreement], sources: Iterable[Source]) -> Prose:
+        marked = self.marker.mark(html)
+        return Prose(
+            html=marked,
+            notes=[
+                Note(
+                    topic=note.topic,
+                    html=self.marker.mark(note.text_html),
+                    sources=publishers(note.sources.all()),
+                )
+                for note in notes
+            ],
+            sources=publishers(sources),
+        )
+
+    def _add_section(
+        self, section: Section | None, template: str = "drugs/blocks/prose.html"
+    ) -> None:
+        if section is None:
+            return
+        self.blocks.append(
+            Block(
+                anchor=section.kind,
+                title=section.title,
+                template=template,
+                prose=self._section_prose(section),
+            )
+        )
+
+    def _section_prose(self, section: Section | None) -> Prose | None:
+        if section is None:
+            return None
+        return self._prose(section.text_html, section.disagreements.all(), section.sources.all())
+
+    def _add_precautions(self, anchor: str, title: str, precautions: list[Precaution]) -> None:
+        if not precautions:
+            return
+        entries = [
+            PrecautionEntry(
+                item=p, prose=self._prose(p.text_html, p.disagreements.all(), p.sources.all())
+            )
+            for p in precautions
+        ]
+        self.warnings += [entry for entry in entries if entry.item.warning]
+        self.blocks.append(
+            Block(
+                anchor=anchor,
+                title=title,
+                template="drugs/blocks/precautions.html",
+                precautions=entries,
+            )
+        )
+
+    def _add_side_effects(self, section: Section | None, side_effects: list[DrugSideEffect]):
+        if section is None and not side_effects:
+            return
+        prose = self._section_prose(section)
+        groups: dict[int, BandGroup] = {}
+        for item in sorted(side_effects, key=lambda i: (band_sort_key(i.band), i.order)):
+            group = groups.setdefault(item.band.pk, BandGroup(band=item.band, effects=[]))
+            group.effects.append(
+                EffectEntry(
+                    item=item,
+                    figure=Figure.of(item),
+                    prose=self._prose(item.text_html, item.disagreements.all(), item.sources.all()),
+                )
+            )
+        # Most effects share their sources: name those once, and only the exceptions beside
+        # each effect (on the longest page this saves a tenth of its size budget).
+        common = Counter(tuple(e.prose.sources) for g in groups.values() for e in g.effects)
+        usual = list(common.most_common(1)[0][0]) if common else []
+        for group in groups.values():
+            for entry in group.effects:
+                if entry.prose.sources == usual:
+                    entry.prose.sources = []
+        self.blocks.append(
+            Block(
+                anchor=SectionKind.SIDE_EFFECTS,
+                usual_sources=usual,
+                title=section.title if section else "Side effects",
+                template="drugs/blocks/side_effects.html",
+                prose=prose,
+                groups=list(groups.values()),
+            )
+        )
+
+    def _add_getting_help(self, section: Section | None, side_effects: list[DrugSideEffect]):
+        cards = build_care_cards(rule for item in side_effects for rule in item.help_rules.all())
+        if section is None and not cards:
+            return
+        self.blocks.append(
+            Block(
+                anchor=SectionKind.GETTING_HELP,
+                title=section.title if section else "When to get help",
+                template="drugs/blocks/getting_help.html",
+                prose=self._section_prose(section),
+                care_cards=cards,
+            )
+        )
+
+
+@dataclass
+class EffectAcrossDrugs:
+    """One side effect as each published drug lists it (for /side-effects/<slug>/)."""
+
+    item: DrugSideEffect
+    figure: Figure | None
+    care_cards: list[CareCard]
+
+
+def effect_entries(items: Iterable[DrugSideEffect]) -> list[EffectAcrossDrugs]:
+    return [
+        EffectAcrossDrugs(
+            item=item, figure=Figure.of(item), care_cards=build_care_cards(item.help_rules.all())
+        )
+        for item in items
+    ]
+
+
+@dataclass
+class CompareCell:
+    drug: Drug
+    item: DrugSideEffect | None
+    figure: Figure | None
+
+
+@dataclass
+class CompareRow:
+    effect_name: str
+    effect_slug: str
+    cells: list[CompareCell]
+
+
+@dataclass
+class CompareGroup:
+    band: FrequencyBand
+    rows: list[CompareRow]
+
+
+def compare_groups(drugs: list[Drug]) -> list[CompareGroup]:
+    """Each effect any of the drugs lists, one row per effect, grouped under the most common
+    standard band any of the drugs gives it; each cell shows that drug's own band and figure."""
+    by_effect: dict[int, dict[int, DrugSideEffect]] = {}
+    effects = {}
+    for column, drug in enumerate(drugs):
+        for item in drug.side_effects.all():
+            by_effect.setdefault(item.effect_id, {})[column] = item
+            effects[item.effect_id] = item.effect
+    groups: dict[int, CompareGroup] = {}
+    rows = []
+    for effect_id, items in by_effect.items():
+        top = min((item.band for item in items.values()), key=band_sort_key).standard_band
+        cells = []
+        for column in range(len(drugs)):
+            item = items.get(column)
+            cells.append(
+                CompareCell(drug=drugs[column], item=item, figure=Figure.of(item) if item else None)
+            )
+        rows.append((top, effects[effect_id], cells))
+    for top, effect, cells in sorted(rows, key=lambda r: (r[0].rank, r[1].name.lower())):
+        group = groups.setdefault(top.pk, CompareGroup(band=top, rows=[]))
+        group.rows.append(CompareRow(effect_name=effect.name, effect_slug=effect.slug, cells=cells))
+    return list(groups.values())
