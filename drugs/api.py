@@ -6,12 +6,21 @@ from decimal import Decimal
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
-from drugs.models import Drug, DrugSideEffect, FrequencyBand, Precaution, Source
+from drugs.models import (
+    Drug,
+    DrugSideEffect,
+    FrequencyBand,
+    Precaution,
+    SectionKind,
+    Source,
+)
 from drugs.presenters import band_sort_key, source_names
 
 API_VERSION = 1
+# Sections in page order, whatever order the monograph wrote them in.
+SECTION_ORDER = {kind: rank for rank, kind in enumerate(SectionKind.values)}
 
 
 def _number(value: Decimal | None) -> int | float | None:
@@ -60,7 +69,7 @@ def _band(band: FrequencyBand) -> dict:
     return data
 
 
-def _side_effect(item: DrugSideEffect) -> dict:
+def _side_effect(item: DrugSideEffect, request: HttpRequest) -> dict:
     figure = None
     if item.figure_percent is not None or item.figure_text:
         figure = {"percent": _number(item.figure_percent), "natural": item.figure_text or None}
@@ -68,7 +77,7 @@ def _side_effect(item: DrugSideEffect) -> dict:
         "effect": {
             "slug": item.effect.slug,
             "name": item.effect.name,
-            "url": item.effect.get_absolute_url(),
+            "url": request.build_absolute_uri(item.effect.get_absolute_url()),
         },
         "band": _band(item.band),
         "figure": figure,
@@ -128,13 +137,13 @@ def _not_found() -> JsonResponse:
     return JsonResponse({"error": "not found"}, status=404)
 
 
-@require_GET
+@require_safe
 def drug_list(request: HttpRequest) -> JsonResponse:
     drugs = [_summary(drug, request) for drug in Drug.objects.published()]
     return JsonResponse({"version": API_VERSION, "count": len(drugs), "drugs": drugs})
 
 
-@require_GET
+@require_safe
 def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
     drug = Drug.objects.published().with_monograph().filter(slug=slug).first()
     if drug is None:
@@ -160,9 +169,9 @@ def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
                 "sources": _source_keys(section.sources.all()),
                 "disagreements": _disagreements(section.disagreements.all()),
             }
-            for section in drug.sections.all()
+            for section in sorted(drug.sections.all(), key=lambda s: SECTION_ORDER[s.kind])
         ],
-        "side_effects": [_side_effect(item) for item in side_effects],
+        "side_effects": [_side_effect(item, request) for item in side_effects],
         "precautions": [_precaution(item) for item in drug.precautions.all()],
         "sources": [_source(source) for source in source_names(drug.sources.all())],
     }

@@ -166,6 +166,14 @@ def feedback(request: HttpRequest) -> HttpResponse:
     return render(request, "drugs/feedback.html", {"form": form, "page": page})
 
 
+FALLBACK_500 = (
+    '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sorry, something went'
+    " wrong</title></head><body><h1>Sorry, something went wrong</h1><p>Please try again in a few"
+    " minutes. If you feel unwell, contact your care team or, in an emergency, call 999.</p>"
+    "</body></html>"
+)
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
@@ -180,4 +188,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"error": "server error"}, status=500)
     # No request context: whatever failed (the database, a context processor) may fail again.
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+    try:
+        html = loader.get_template("500.html").render()
+    except Exception:  # the template itself, or its static files, may be what is broken
+        html = FALLBACK_500
+    return HttpResponse(html, status=500)
