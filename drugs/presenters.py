@@ -209,6 +209,8 @@ class Block:
     precautions: list[PrecautionEntry] = field(default_factory=list)
     groups: list[BandGroup] = field(default_factory=list)
     care_cards: list[CareCard] = field(default_factory=list)
+    # The label of a <details> that holds the block's prose.
+    summary: str = ""
     # Sources of the side effects that name none of their own.
     usual_sources: list[str] = field(default_factory=list)
 
@@ -255,9 +257,19 @@ class DrugPage:
             "Other precautions",
             [p for p in precautions if p.kind not in HANDLING_KINDS | PREGNANCY_KINDS],
         )
-        self._add_section(
-            sections.get(SectionKind.PROFESSIONALS), template="drugs/blocks/professionals.html"
-        )
+        professionals = sections.get(SectionKind.PROFESSIONALS)
+        if professionals:
+            # Always under the same heading, so patients know they may skip it; the section's
+            # own title labels the <details> that holds it.
+            self.blocks.append(
+                Block(
+                    anchor=professionals.kind,
+                    title="For health professionals",
+                    template="drugs/blocks/professionals.html",
+                    prose=self._section_prose(professionals),
+                    summary=professionals.title,
+                )
+            )
 
     @property
     def contents(self) -> list[tuple[str, str]]:
@@ -346,16 +358,14 @@ class DrugPage:
             sources=publishers(sources),
         )
 
-    def _add_section(
-        self, section: Section | None, template: str = "drugs/blocks/prose.html"
-    ) -> None:
+    def _add_section(self, section: Section | None) -> None:
         if section is None:
             return
         self.blocks.append(
             Block(
                 anchor=section.kind,
                 title=section.title,
-                template=template,
+                template="drugs/blocks/prose.html",
                 prose=self._section_prose(section),
             )
         )
