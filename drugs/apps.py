@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class DrugsConfig(AppConfig):
     name = "drugs"
     verbose_name = "Medication guide"
+
+    def ready(self):
+        from drugs import cache, history
+
+        # Every historical record of a drug keeps its whole monograph (see drugs.history).
+        history.connect()
+        # Any content save or delete makes cached pages stale (see drugs.cache).
+        cache.connect()
+        # Content edits keep the search documents current (see drugs.search.index).
+        from drugs.search import index  # noqa: F401

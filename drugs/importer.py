@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from drugs.cache import bump_content_version
 from drugs.models import (
     STANDARD_SCALE,
     Disagreement,
@@ -16,6 +17,7 @@ from drugs.models import (
     FrequencyBand,
     GlossaryTerm,
     HelpRule,
+    LayTerm,
     MarkdownRendered,
     Precaution,
     Section,
@@ -28,6 +30,7 @@ from drugs.monograph import (
     Problem,
     check_references,
 )
+from drugs.search import index
 
 ACTIONS = ("created", "updated", "unchanged", "removed")
 
@@ -73,8 +76,22 @@ def import_content(content: ContentSet) -> ImportResult:
         raise ImportFailed(problems)
     result = ImportResult()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), index.paused():
             Importer(content, result).run()
+            # bulk_create sends no signals, so the search index is brought up to date here,
+            # in the same transaction, rather than by the signal handlers.
+            index.update_after_import(
+                [m.slug for m in content.monographs],
+                shared_changed=any(
+                    result.counts.get(kind, Counter())[action]
+                    for kind in ("side effects", "glossary terms")
+                    for action in ("created", "updated", "removed")
+                ),
+                changed=result.changed,
+            )
+            if result.changed:
+                # bulk_create sends no signals: make cached pages stale in the same commit.
+                bump_content_version()
     except ProtectedError as exc:
         names = ", ".join(sorted({str(o) for o in exc.protected_objects})[:10])
         raise ImportFailed(
@@ -108,6 +125,8 @@ class Importer:
             self.sync_effects()
         if self.content.terms is not None:
             self.sync_terms()
+        if self.content.vocabulary is not None:
+            self.sync_vocabulary()
         self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
         self.effects = {e.slug: e for e in SideEffect.objects.all()}
         existing = {
@@ -213,6 +232,14 @@ class Importer:
                 )
                 for t in self.content.terms
             ],
+        )
+
+    def sync_vocabulary(self):
+        self._sync_shared(
+            LayTerm,
+            "lay search terms",
+            {t.phrase: t for t in LayTerm.objects.all()},
+            [(t.phrase, {"phrase": t.phrase}, {"means": t.means}) for t in self.content.vocabulary],
         )
 
     # --- one drug --------------------------------------------------------------------------

@@ -98,7 +98,12 @@ class MarkdownRendered(models.Model):
 
 class DrugQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Status.PUBLISHED)
+        # A pending revision is never shown, whatever its status.
+        return self.filter(status=Status.PUBLISHED, revision_of__isnull=True)
+
+    def live(self):
+        """Drugs in their own right: not pending revisions of another drug."""
+        return self.filter(revision_of__isnull=True)
 
     def review_overdue(self, today: datetime.date | None = None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
@@ -124,6 +129,16 @@ class DrugQuerySet(models.QuerySet):
         )
 
 
+class MonographSnapshot(models.Model):
+    """Adds the whole monograph, as exported, to each historical record of a drug."""
+
+    # Filled after the transaction commits (drugs.history), so it shows children too.
+    monograph = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class Drug(models.Model):
     slug = models.SlugField(unique=True, max_length=80)
     name = models.CharField("generic name", max_length=120)
@@ -140,14 +155,28 @@ class Drug(models.Model):
     editorial_notes = models.TextField(
         blank=True, help_text="For editors only: gaps or problems in the sources. Never shown."
     )
+    # Set on a pending revision: the published drug that publishing it will update.
+    revision_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="pending_revision",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[MonographSnapshot])
     objects = DrugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("submit_for_review", "Can submit a drug for clinical review"),
+            ("publish_drug", "Can publish a drug"),
+            ("set_review_dates", "Can set a drug's review dates"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(next_review_due__gte=models.F("last_reviewed")),
@@ -458,3 +487,85 @@ class Feedback(models.Model):
     def __str__(self):
         return f"{self.page}: {'helpful' if self.helpful else 'not helpful'}"
 
+
+class LayTerm(models.Model):
+    """An everyday phrase patients search with, and the words the monographs use for it."""
+
+    phrase = models.CharField(
+        max_length=80, unique=True, help_text='What people type, e.g. "pins and needles".'
+    )
+    means = models.JSONField(
+        default=list, help_text='Words to search for as well, e.g. ["numbness", "tingling"].'
+    )
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name = "lay search term"
+
+    def __str__(self):
+        return self.phrase
+
+
+class SearchKind(models.TextChoices):
+    DRUG = "drug", "Medicine"
+    SIDE_EFFECT = "side-effect", "Side effect"
+    SECTION = "section", "Section"
+    PRECAUTION = "precaution", "Precaution"
+    GLOSSARY = "glossary", "Glossary"
+
+
+class SearchDocument(models.Model):
+    """One thing a search can find, in plain text; drugs.search.index writes these rows.
+
+    The full-text index is kept by the database itself: a tsvector column filled by a trigger on
+    PostgreSQL, an FTS5 table filled by triggers on SQLite (see drugs/search/postgres.py, sqlite.py).
+    """
+
+    drug = models.ForeignKey(
+        Drug, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=SearchKind.choices)
+    # The row it was made from (a section, precaution, drug side effect or glossary term).
+    object_id = models.BigIntegerField(null=True)
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    names = models.TextField(blank=True, help_text="Weight A: the names of the thing.")
+    keywords = models.TextField(blank=True, help_text="Weight B: headings, lay names, synonyms.")
+    body = models.TextField(blank=True, help_text="Weight C: the text, without markup.")
+
+    class Meta:
+        indexes = [
+            # index.rebuild_drug(): delete one drug's documents; and results of one drug.
+            models.Index(fields=["drug", "kind"], name="searchdoc_drug_kind_idx"),
+            # index.remove_object(): delete the document made from one row.
+            models.Index(fields=["kind", "object_id"], name="searchdoc_kind_object_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class SearchWord(models.Model):
+    """Every word in the search documents, for spelling correction; drug names point at their drug."""
+
+    word = models.CharField(max_length=120, unique=True)
+    drug = models.ForeignKey(
+        Drug, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self):
+        return self.word
+
+
+class ContentVersion(models.Model):
+    """One row whose number rises with every change to published content (see drugs.cache).
+
+    Kept in the database, not the cache, so every worker, server and management command
+    agrees on it: cached pages are keyed by it and become unreachable the moment it rises.
+    """
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"content version {self.version}"

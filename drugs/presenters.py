@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import slugify
 
 from drugs.glossary import GlossaryMarker
 from drugs.models import (
@@ -26,6 +25,9 @@ from drugs.models import (
     Source,
     Urgency,
 )
+
+# The page gives out the fragment ids that search results link to.
+from drugs.search.anchors import precaution_anchor, side_effect_anchor
 
 # The card each urgency level goes on; the headings finish with "if:" so that each rule's
 # text ("your temperature goes above 38°C") completes the sentence.
@@ -175,7 +177,7 @@ class EffectEntry:
 
     @property
     def anchor(self) -> str:
-        return f"se-{self.item.effect.slug}"
+        return side_effect_anchor(self.item.effect.slug)
 
 
 @dataclass
@@ -195,7 +197,7 @@ class PrecautionEntry:
 
     @property
     def anchor(self) -> str:
-        return f"precaution-{slugify(self.item.title)}"
+        return precaution_anchor(self.item)
 
 
 @dataclass
@@ -450,6 +452,10 @@ class EffectAcrossDrugs:
     figure: Figure | None
     care_cards: list[CareCard]
 
+    @property
+    def anchor(self) -> str:
+        return side_effect_anchor(self.item.effect.slug)
+
 
 def effect_entries(items: Iterable[DrugSideEffect]) -> list[EffectAcrossDrugs]:
     return [
@@ -472,6 +478,10 @@ class CompareRow:
     effect_name: str
     effect_slug: str
     cells: list[CompareCell]
+
+    @property
+    def anchor(self) -> str:
+        return side_effect_anchor(self.effect_slug)
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """The one place Markdown becomes HTML: rendered, then sanitised with nh3."""
 
+import threading
+
 import markdown
 import nh3
+from markdown.extensions import Extension
 
 # Only what patient prose needs. No raw HTML survives: Markdown's own output is
 # cleaned too, so a crafted link or image cannot smuggle in a script.
@@ -12,14 +15,36 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
-_EXTENSIONS = ["sane_lists", "tables"]
+
+class RawHtmlAsText(Extension):
+    """Raw HTML typed into Markdown is shown as text, never passed through as HTML.
+
+    Without this, tags nh3 allows (a, abbr, table...) typed by hand would reach the page with
+    whatever attributes survive cleaning; now every tag on a page comes from Markdown syntax.
+    """
+
+    def extendMarkdown(self, md):
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+_EXTENSIONS = ["sane_lists", "tables", RawHtmlAsText()]
+# Building a Markdown instance costs far more than a conversion; keep one per thread.
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    return md.reset()
 
 
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML safe to show to patients."""
     if not text or not text.strip():
         return ""
-    html = markdown.markdown(text, extensions=_EXTENSIONS, output_format="html")
+    html = _markdown().convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -88,7 +88,7 @@ def side_effect_detail(request: HttpRequest, slug: str) -> HttpResponse:
     effect = get_object_or_404(SideEffect.objects.published(), slug=slug)
     items = (
         DrugSideEffect.objects.filter(effect=effect, drug__status=Status.PUBLISHED)
-        .select_related("drug", "band", "band__standard")
+        .select_related("drug", "effect", "band", "band__standard")
         .prefetch_related("help_rules", "sources", "disagreements__sources")
         .order_by("drug__name")
     )

@@ -14,3 +14,7 @@ STORAGES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HELPLINE_NUMBER = ""
+# The test client speaks plain HTTP.
+SECURE_SSL_REDIRECT = False
+# Client.login() passes no request, which django-axes refuses; the rate-limit tests turn it on.
+AXES_ENABLED = False

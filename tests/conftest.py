@@ -88,3 +88,34 @@ def fixture_content(tmp_path):
 def real_content(db):
     """The project's real monographs, imported."""
     call_command("import_monographs", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: no page, counter or lockout left by another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def editor(db):
+    from tests.factories import StaffUserFactory
+
+    return StaffUserFactory(username="editor", groups=["Editors"])
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import StaffUserFactory
+
+    return StaffUserFactory(username="reviewer", groups=["Clinical reviewers"])
+
+
+@pytest.fixture
+def imported_fixture(db, django_capture_on_commit_callbacks):
+    """The small test content set imported, with its history snapshots written."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_monographs", str(FIXTURE_CONTENT), verbosity=0)

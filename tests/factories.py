@@ -61,6 +61,7 @@ class SideEffectFactory(factory.django.DjangoModelFactory):
 class DrugSideEffectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.DrugSideEffect
+        skip_postgeneration_save = True
 
     drug = factory.SubFactory(DrugFactory)
     effect = factory.SubFactory(SideEffectFactory)
@@ -86,6 +87,7 @@ class HelpRuleFactory(factory.django.DjangoModelFactory):
 class PrecautionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Precaution
+        skip_postgeneration_save = True
 
     drug = factory.SubFactory(DrugFactory)
     kind = models.PrecautionKind.BLOOD_DONATION
@@ -102,6 +104,7 @@ class PrecautionFactory(factory.django.DjangoModelFactory):
 class SectionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Section
+        skip_postgeneration_save = True
 
     drug = factory.SubFactory(DrugFactory)
     kind = models.SectionKind.ABOUT
@@ -122,3 +125,22 @@ class GlossaryTermFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"term-{n}")
     term = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
     definition = "A plain explanation."
+
+
+class StaffUserFactory(factory.django.DjangoModelFactory):
+    """A staff user; pass groups=["Editors"] or ["Clinical reviewers"] (made by a migration)."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff-{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            self.groups.set(Group.objects.filter(name__in=extracted))

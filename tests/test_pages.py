@@ -257,6 +257,12 @@ class TestDrugPage:
         assert f'action="{reverse("drugs:feedback")}"' in html
         assert 'name="page" value="/drugs/testamide/"' in html
 
+    def test_it_has_the_anchors_search_results_link_to(self, client):
+        full_drug()
+        html = main_html(client.get(self.url()))
+        for anchor in ["side-effect-constipation", "precaution-giving-blood", "missed-doses"]:
+            assert f'id="{anchor}"' in html
+
     def test_unknown_drugs_are_not_found(self, client):
         response = client.get(self.url("no-such-drug"))
         assert response.status_code == 404

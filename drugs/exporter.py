@@ -1,0 +1,377 @@
+"""Write the database back as monograph files: the exact inverse of drugs.importer.
+
+Reading what this writes gives back the same data, so import -> export -> import -> export
+produces byte-identical files. See content/README.md for the format.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from drugs.models import (
+    STANDARD_SCALE,
+    AppliesTo,
+    Drug,
+    FrequencyBand,
+    GlossaryTerm,
+    LayTerm,
+    SideEffect,
+)
+from drugs.monograph import (
+    BANDS_FILE,
+    GLOSSARY_FILE,
+    SIDE_EFFECTS_FILE,
+    VOCABULARY_FILE,
+    BandData,
+    DisagreementData,
+    EffectData,
+    HelpRuleData,
+    MonographData,
+    PrecautionData,
+    SectionData,
+    SideEffectData,
+    SourceData,
+    TermData,
+    slugify_term,
+)
+
+# --- Deterministic YAML ---------------------------------------------------------------------
+
+
+class FlowList(list):
+    """A short list written on one line: [a, b]."""
+
+
+class FlowDict(dict):
+    """A small mapping written on one line: {days_on: 21, days_off: 7}."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+    def increase_indent(self, flow=False, indentless=False):
+        # Indent list items under their key, as the hand-written files do.
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper, value: str):
+    if "\n" in value:
+        # A line reading "---" inside the front matter would end it early when read back.
+        if any(line.strip() == "---" for line in value.splitlines()):
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value + "\n", style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _represent_decimal(dumper, value: Decimal):
+    text = format(value.normalize(), "f")
+    tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
+    return dumper.represent_scalar(tag, text)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(Decimal, _represent_decimal)
+_Dumper.add_representer(
+    FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
+_Dumper.add_representer(
+    FlowDict, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
+)
+
+
+def dump_yaml(data) -> str:
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=10_000,
+    )
+
+
+# --- Database -> plain data ----------------------------------------------------------------
+
+
+def _by_order(items):
+    return sorted(items, key=lambda o: (o.order, o.pk))
+
+
+def monograph_data(drug: Drug) -> MonographData:
+    """A drug and its children as plain data (prefetch with Drug.objects.with_monograph())."""
+    sources = _by_order(drug.sources.all())
+    rank = {s.pk: i for i, s in enumerate(sources)}
+
+    def keys(obj) -> list[str]:
+        return [s.key for s in sorted(obj.sources.all(), key=lambda s: rank[s.pk])]
+
+    def notes(owner) -> list[DisagreementData]:
+        return [
+            DisagreementData(topic=d.topic, text=d.text, sources=keys(d))
+            for d in _by_order(owner.disagreements.all())
+        ]
+
+    sections = _by_order(drug.sections.all())
+    return MonographData(
+        path=f"{drug.slug}.md",
+        slug=drug.slug,
+        name=drug.name,
+        brand_names=list(drug.brand_names),
+        pronunciation=drug.pronunciation,
+        treats=drug.treats,
+        summary=drug.summary,
+        status=drug.status,
+        last_reviewed=drug.last_reviewed,
+        next_review_due=drug.next_review_due,
+        cycle_days_on=drug.cycle_days_on,
+        cycle_days_off=drug.cycle_days_off,
+        editorial_notes=drug.editorial_notes,
+        sources=[
+            SourceData(
+                key=s.key,
+                publisher=s.publisher,
+                title=s.title,
+                date=s.date,
+                url=s.url,
+                file=s.file,
+            )
+            for s in sources
+        ],
+        side_effects=[
+            SideEffectData(
+                effect=s.effect.slug,
+                band=s.band.reference,
+                text=s.text,
+                sources=keys(s),
+                figure_percent=s.figure_percent,
+                figure_text=s.figure_text,
+                help_rules=[
+                    HelpRuleData(urgency=r.urgency, text=r.text)
+                    for r in _by_order(s.help_rules.all())
+                ],
+                disagreements=notes(s),
+            )
+            for s in _by_order(drug.side_effects.all())
+        ],
+        precautions=[
+            PrecautionData(
+                kind=p.kind,
+                title=p.title,
+                text=p.text,
+                sources=keys(p),
+                applies_to=p.applies_to,
+                warning=p.warning,
+                disagreements=notes(p),
+            )
+            for p in _by_order(drug.precautions.all())
+        ],
+        sections=[
+            SectionData(kind=s.kind, title=s.title, text=s.text, sources=keys(s)) for s in sections
+        ],
+        disagreements=[
+            DisagreementData(topic=d.topic, text=d.text, sources=keys(d), section=s.kind)
+            for s in sections
+            for d in _by_order(s.disagreements.all())
+        ],
+    )
+
+
+# --- Plain data -> text --------------------------------------------------------------------
+
+
+def _disagreement(d: DisagreementData) -> dict:
+    out = {"topic": d.topic}
+    if d.section:
+        out["section"] = d.section
+    out["sources"] = FlowList(d.sources)
+    out["text"] = d.text
+    return out
+
+
+def monograph_text(data: MonographData) -> str:
+    """The monograph file for one drug: YAML front matter, then one `##` section each."""
+    front: dict = {"slug": data.slug, "name": data.name}
+    if data.brand_names:
+        front["brand_names"] = FlowList(data.brand_names)
+    if data.pronunciation:
+        front["pronunciation"] = data.pronunciation
+    front |= {
+        "treats": data.treats,
+        "summary": data.summary,
+        "status": data.status,
+        "last_reviewed": data.last_reviewed,
+        "next_review_due": data.next_review_due,
+    }
+    if data.cycle_days_on is not None:
+        front["cycle"] = FlowDict(days_on=data.cycle_days_on, days_off=data.cycle_days_off)
+    if data.editorial_notes:
+        front["editorial_notes"] = data.editorial_notes
+    front["sources"] = [
+        {"id": s.key, "publisher": s.publisher, "title": s.title}
+        | ({"date": s.date} if s.date else {})
+        | ({"url": s.url} if s.url else {})
+        | ({"file": s.file} if s.file else {})
+        for s in data.sources
+    ]
+    if data.side_effects:
+        front["side_effects"] = [_side_effect(s) for s in data.side_effects]
+    if data.precautions:
+        front["precautions"] = [_precaution(p) for p in data.precautions]
+    if data.disagreements:
+        front["disagreements"] = [_disagreement(d) for d in data.disagreements]
+
+    parts = ["---\n", dump_yaml(front), "---\n"]
+    for section in data.sections:
+        attrs = f"#{section.kind} sources={','.join(section.sources)}"
+        parts.append(f"## {section.title} {{{attrs}}}\n\n{section.text.strip()}\n\n")
+    return "".join(parts).rstrip("\n") + "\n"
+
+
+def _side_effect(s: SideEffectData) -> dict:
+    out = {"effect": s.effect, "band": s.band}
+    figure = FlowDict()
+    if s.figure_percent is not None:
+        figure["percent"] = s.figure_percent
+    if s.figure_text:
+        figure["natural"] = s.figure_text
+    if figure:
+        out["figure"] = figure
+    out["sources"] = FlowList(s.sources)
+    out["text"] = s.text
+    if s.help_rules:
+        out["get_help"] = [{"urgency": r.urgency, "when": r.text} for r in s.help_rules]
+    if s.disagreements:
+        out["disagreements"] = [_disagreement(d) for d in s.disagreements]
+    return out
+
+
+def _precaution(p: PrecautionData) -> dict:
+    out = {"kind": p.kind}
+    if p.applies_to != AppliesTo.EVERYONE:
+        out["applies_to"] = p.applies_to
+    out["title"] = p.title
+    if p.warning:
+        out["warning"] = True
+    out["sources"] = FlowList(p.sources)
+    out["text"] = p.text
+    if p.disagreements:
+        out["disagreements"] = [_disagreement(d) for d in p.disagreements]
+    return out
+
+
+def bands_text(bands: list[BandData]) -> str:
+    scales: dict[str, list[dict]] = {}
+    for b in bands:
+        band = {"key": b.key, "label": b.label, "phrase": b.phrase}
+        if b.min_per_100 is not None:
+            band["min_per_100"] = b.min_per_100
+        if b.max_per_100 is not None:
+            band["max_per_100"] = b.max_per_100
+        if b.standard:
+            band["standard"] = b.standard
+        scales.setdefault(b.scale, []).append(band)
+    return dump_yaml({"scales": [{"scale": s, "bands": rows} for s, rows in scales.items()]})
+
+
+def effects_text(effects: list[EffectData]) -> str:
+    rows = []
+    for e in effects:
+        row = {"slug": e.slug, "name": e.name}
+        if e.lay_names:
+            row["lay_names"] = FlowList(e.lay_names)
+        if e.synonyms:
+            row["synonyms"] = FlowList(e.synonyms)
+        rows.append(row)
+    return dump_yaml({"side_effects": rows})
+
+
+def glossary_text(terms: list[TermData]) -> str:
+    rows = []
+    for t in terms:
+        row = {"term": t.term}
+        # The slug is made from the term unless the file gives another.
+        if t.slug != slugify_term(t.term):
+            row["slug"] = t.slug
+        if t.aliases:
+            row["aliases"] = FlowList(t.aliases)
+        row["definition"] = t.definition
+        rows.append(row)
+    return dump_yaml({"terms": rows})
+
+
+def vocabulary_text() -> str:
+    rows = [
+        {"phrase": t.phrase, "means": FlowList(t.means)} for t in LayTerm.objects.order_by("pk")
+    ]
+    return dump_yaml({"lay_terms": rows})
+
+
+# --- Shared data ---------------------------------------------------------------------------
+
+
+def band_data() -> list[BandData]:
+    """Bands grouped by scale: the standard scale first, then scales in the order loaded."""
+    bands = list(FrequencyBand.objects.select_related("standard").order_by("pk"))
+    first_seen: dict[str, int] = {}
+    for b in bands:
+        first_seen.setdefault(b.scale, b.pk)
+
+    def place(b):
+        return (b.scale != STANDARD_SCALE, first_seen[b.scale], b.rank, b.pk)
+
+    return [
+        BandData(
+            scale=b.scale,
+            key=b.key,
+            label=b.label,
+            phrase=b.phrase,
+            rank=b.rank,
+            min_per_100=b.min_per_100,
+            max_per_100=b.max_per_100,
+            standard=b.standard.key if b.standard else "",
+        )
+        for b in sorted(bands, key=place)
+    ]
+
+
+def effect_data() -> list[EffectData]:
+    return [
+        EffectData(slug=e.slug, name=e.name, lay_names=e.lay_names, synonyms=e.synonyms)
+        for e in SideEffect.objects.order_by("pk")
+    ]
+
+
+def term_data() -> list[TermData]:
+    return [
+        TermData(slug=t.slug, term=t.term, aliases=t.aliases, definition=t.definition)
+        for t in GlossaryTerm.objects.order_by("pk")
+    ]
+
+
+def drug_text(drug: Drug) -> str:
+    """One drug's monograph file, read fresh from the database."""
+    return monograph_text(monograph_data(Drug.objects.with_monograph().get(pk=drug.pk)))
+
+
+def export_all(out: Path) -> list[Path]:
+    """Write every drug (not pending revisions) and the shared files into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        BANDS_FILE: bands_text(band_data()),
+        SIDE_EFFECTS_FILE: effects_text(effect_data()),
+        GLOSSARY_FILE: glossary_text(term_data()),
+    }
+    if LayTerm.objects.exists():
+        files[VOCABULARY_FILE] = vocabulary_text()
+    for drug in Drug.objects.live().with_monograph().order_by("slug"):
+        files[f"{drug.slug}.md"] = monograph_text(monograph_data(drug))
+    written = []
+    for name, text in files.items():
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

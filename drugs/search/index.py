@@ -1,0 +1,320 @@
+"""Keeps the search documents in step with the content.
+
+One mechanism per way content changes: the importer calls update_after_import() at the end of
+its transaction (it bulk-creates rows, which sends no signals), and signal handlers here cover
+edits made one object at a time, as in the admin. The database's own triggers then keep the
+full-text index in step with the documents.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.html import strip_tags
+
+from drugs.models import (
+    AppliesTo,
+    Drug,
+    DrugSideEffect,
+    GlossaryTerm,
+    HelpRule,
+    Precaution,
+    PrecautionKind,
+    SearchDocument,
+    SearchKind,
+    SearchWord,
+    Section,
+    SectionKind,
+    SideEffect,
+)
+from drugs.search.anchors import (
+    drug_url,
+    precaution_anchor,
+    section_anchor,
+    side_effect_anchor,
+)
+from drugs.search.text import fold, words
+
+# Drugs rebuilt per round of queries in a full rebuild.
+CHUNK = 200
+MAX_WORD_LENGTH = 120
+
+_paused: ContextVar[bool] = ContextVar("search_index_paused", default=False)
+
+
+@contextmanager
+def paused():
+    """Ignore content signals (the importer updates the index itself, once, at the end)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def _delete(queryset) -> None:
+    """Delete in one statement. Nothing points at search rows, so no cascade is skipped; and a
+    plain delete() would fetch every row to send post_delete (drugs.cache listens to all)."""
+    queryset._raw_delete(queryset.db)
+
+
+def plain(html_text: str) -> str:
+    """The text patients read, without markup."""
+    return " ".join(html.unescape(strip_tags(html_text)).split())
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def drug_documents(drug: Drug) -> list[SearchDocument]:
+    """Every document of a drug (with sections, precautions and side effects prefetched)."""
+
+    def doc(kind, object_id, title, anchor, names="", keywords="", body=""):
+        return SearchDocument(
+            drug=drug,
+            kind=kind,
+            object_id=object_id,
+            title=title[:300],
+            url=drug_url(drug.slug, anchor),
+            # Folded so that "can't poo" is indexed as people type it: "cant poo".
+            names=fold(names),
+            keywords=fold(keywords),
+            body=body,
+        )
+
+    docs = [
+        doc(
+            SearchKind.DRUG,
+            drug.pk,
+            drug.name,
+            "",
+            names=" ".join([drug.name, *drug.brand_names]),
+            keywords=f"It treats {drug.treats}",
+            body=drug.summary,
+        )
+    ]
+    docs += [
+        doc(
+            SearchKind.SECTION,
+            s.pk,
+            s.title,
+            section_anchor(s.kind),
+            keywords=f"{s.title}. {SectionKind(s.kind).label}",
+            body=plain(s.text_html),
+        )
+        for s in drug.sections.all()
+    ]
+    docs += [
+        doc(
+            SearchKind.PRECAUTION,
+            p.pk,
+            p.title,
+            precaution_anchor(p),
+            keywords=". ".join(
+                [p.title, PrecautionKind(p.kind).label]
+                + ([] if p.applies_to == AppliesTo.EVERYONE else [AppliesTo(p.applies_to).label])
+            ),
+            body=plain(p.text_html),
+        )
+        for p in drug.precautions.all()
+    ]
+    docs += [
+        doc(
+            SearchKind.SIDE_EFFECT,
+            s.pk,
+            s.effect.name,
+            side_effect_anchor(s.effect.slug),
+            names=s.effect.name,
+            keywords=". ".join([*s.effect.lay_names, *s.effect.synonyms]),
+            # With its get-help thresholds, which people search for ("temperature 38").
+            body=" ".join([plain(s.text_html), *(f"{r.text}." for r in s.help_rules.all())]),
+        )
+        for s in drug.side_effects.all()
+    ]
+    return docs
+
+
+def term_document(term: GlossaryTerm) -> SearchDocument:
+    return SearchDocument(
+        kind=SearchKind.GLOSSARY,
+        object_id=term.pk,
+        title=term.term,
+        url=term.get_absolute_url(),
+        names=fold(term.term),
+        keywords=fold(". ".join(term.aliases)),
+        body=term.definition,
+    )
+
+
+def _drugs(ids: Iterable[int]):
+    return (
+        Drug.objects.published()
+        .filter(pk__in=list(ids))
+        .prefetch_related(
+            "sections",
+            "precautions",
+            Prefetch(
+                "side_effects",
+                queryset=DrugSideEffect.objects.select_related("effect").prefetch_related(
+                    "help_rules"
+                ),
+            ),
+        )
+    )
+
+
+def _add_words(docs: list[SearchDocument]) -> None:
+    found = set()
+    for d in docs:
+        found.update(words(f"{d.names} {d.keywords} {d.body}"))
+    SearchWord.objects.bulk_create(
+        [
+            SearchWord(word=w)
+            for w in sorted(found)
+            if 3 <= len(w) <= MAX_WORD_LENGTH and not w.isdigit()
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+
+
+def _add_names(drugs: list[Drug]) -> None:
+    """Point each generic and brand name (and each word of one) at its drug."""
+    names = {}
+    for drug in drugs:
+        for name in [drug.name, *drug.brand_names]:
+            folded = " ".join(words(name))
+            for key in {folded, *folded.split()}:
+                if 3 <= len(key) <= MAX_WORD_LENGTH:
+                    names[key] = drug
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=w, drug=d) for w, d in names.items()],
+        update_conflicts=True,
+        unique_fields=["word"],
+        update_fields=["drug"],
+        batch_size=500,
+    )
+
+
+def rebuild_drugs(ids: Iterable[int]) -> None:
+    """Replace the documents of these drugs; unpublished or deleted drugs end up with none."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        _delete(SearchDocument.objects.filter(drug_id__in=chunk))
+        SearchWord.objects.filter(drug_id__in=chunk).update(drug=None)
+        drugs = list(_drugs(chunk))
+        docs = [d for drug in drugs for d in drug_documents(drug)]
+        SearchDocument.objects.bulk_create(docs, batch_size=500)
+        _add_words(docs)
+        _add_names(drugs)
+
+
+def rebuild_terms(ids: Iterable[int] | None = None) -> None:
+    """Replace the glossary documents (all, or these terms')."""
+    docs = SearchDocument.objects.filter(kind=SearchKind.GLOSSARY)
+    terms = GlossaryTerm.objects.all()
+    if ids is not None:
+        docs = docs.filter(object_id__in=list(ids))
+        terms = terms.filter(pk__in=list(ids))
+    _delete(docs)
+    new = [term_document(t) for t in terms]
+    SearchDocument.objects.bulk_create(new, batch_size=500)
+    _add_words(new)
+
+
+def rebuild_all() -> None:
+    """Start again from nothing: also forgets words no longer used anywhere."""
+    _delete(SearchDocument.objects.all())
+    _delete(SearchWord.objects.all())
+    rebuild_drugs(Drug.objects.published().values_list("pk", flat=True))
+    rebuild_terms()
+
+
+def update_after_import(slugs: list[str], shared_changed: bool, changed: bool) -> None:
+    """Called by the importer inside its transaction."""
+    if not changed:
+        return
+    if shared_changed:
+        # A side effect's name or a glossary term may show in every drug's documents.
+        _delete(SearchDocument.objects.all())
+        rebuild_drugs(Drug.objects.values_list("pk", flat=True))
+        rebuild_terms()
+    else:
+        rebuild_drugs(Drug.objects.filter(slug__in=slugs).values_list("pk", flat=True))
+
+
+# --- edits one object at a time (the admin) -----------------------------------------------
+
+
+def _later(drug_id: int | None) -> None:
+    # On delete, the drug itself may be going too (a cascade); rebuilding now could write
+    # documents for a row about to vanish, so wait for the commit.
+    if drug_id is not None:
+        transaction.on_commit(partial(rebuild_drugs, [drug_id]))
+
+
+@receiver(post_save, sender=Drug)
+def _drug_saved(sender, instance, raw=False, **kwargs):
+    if not raw and not _paused.get():
+        rebuild_drugs([instance.pk])
+
+
+@receiver(post_save, sender=Section)
+@receiver(post_save, sender=Precaution)
+@receiver(post_save, sender=DrugSideEffect)
+def _part_saved(sender, instance, raw=False, **kwargs):
+    if not raw and not _paused.get():
+        rebuild_drugs([instance.drug_id])
+
+
+@receiver(post_delete, sender=Section)
+@receiver(post_delete, sender=Precaution)
+@receiver(post_delete, sender=DrugSideEffect)
+def _part_deleted(sender, instance, **kwargs):
+    if not _paused.get():
+        _later(instance.drug_id)
+
+
+@receiver(post_save, sender=HelpRule)
+@receiver(post_delete, sender=HelpRule)
+def _help_rule_changed(sender, instance, raw=False, signal=None, **kwargs):
+    if raw or _paused.get():
+        return
+    drug_id = (
+        DrugSideEffect.objects.filter(pk=instance.side_effect_id)
+        .values_list("drug_id", flat=True)
+        .first()
+    )
+    if signal is post_save:
+        rebuild_drugs([drug_id])
+    else:
+        _later(drug_id)
+
+
+@receiver(post_save, sender=SideEffect)
+def _effect_saved(sender, instance, raw=False, **kwargs):
+    if not raw and not _paused.get():
+        rebuild_drugs(
+            DrugSideEffect.objects.filter(effect=instance).values_list("drug_id", flat=True)
+        )
+
+
+@receiver(post_save, sender=GlossaryTerm)
+def _term_saved(sender, instance, raw=False, **kwargs):
+    if not raw and not _paused.get():
+        rebuild_terms([instance.pk])
+
+
+@receiver(post_delete, sender=GlossaryTerm)
+def _term_deleted(sender, instance, **kwargs):
+    if not _paused.get():
+        _delete(SearchDocument.objects.filter(kind=SearchKind.GLOSSARY, object_id=instance.pk))

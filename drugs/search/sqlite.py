@@ -1,0 +1,158 @@
+"""The SQLite backend: FTS5 with BM25 ranking, and an FTS5 trigram index of words for typos.
+
+Both FTS5 tables are external-content tables kept in step by triggers, so every insert, update
+or delete of a search document or word (bulk ones included) reaches the index.
+"""
+
+from django.db import connection
+
+from drugs.search.query import Hit, Query
+
+DOCS = "drugs_searchdocument"
+DOCS_FTS = "drugs_searchdocument_fts"
+WORDS = "drugs_searchword"
+WORDS_FTS = "drugs_searchword_fts"
+# BM25 weights of the columns (names, keywords, body): the A, B and C of PostgreSQL.
+WEIGHTS = "bm25(10.0, 4.0, 1.0)"
+
+
+def _fts_table(fts: str, table: str, columns: list[str], tokenize: str) -> list[str]:
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"
+    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, "
+        f"content='{table}', content_rowid='id', tokenize='{tokenize}')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE ON {table} BEGIN {delete} {insert} END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+SCHEMA = [
+    *_fts_table(
+        DOCS_FTS,
+        DOCS,
+        ["names", "keywords", "body"],
+        "porter unicode61 remove_diacritics 2",
+    ),
+    f"INSERT INTO {DOCS_FTS}({DOCS_FTS}, rank) VALUES ('rank', '{WEIGHTS}')",
+    *_fts_table(WORDS_FTS, WORDS, ["word"], "trigram"),
+]
+UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS {fts}_{t}" for fts in (DOCS_FTS, WORDS_FTS) for t in ("ai", "ad", "au")
+] + [f"DROP TABLE IF EXISTS {fts}" for fts in (DOCS_FTS, WORDS_FTS)]
+
+
+def install(executor) -> None:
+    """Create the FTS5 tables and triggers (idempotent); re-fill them from the tables."""
+    for statement in SCHEMA:
+        executor.execute(statement)
+
+
+def uninstall(executor) -> None:
+    for statement in UNINSTALL:
+        executor.execute(statement)
+
+
+# --- queries ------------------------------------------------------------------------------
+# User text never reaches SQL: a MATCH expression is built only from words made of letters and
+# digits (query.WORD_RE), each in double quotes, so FTS5 reads it as a string, never an operator.
+
+
+def _string(words: tuple[str, ...]) -> str:
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def _alternative(words: tuple[str, ...], phrase: bool) -> str:
+    if phrase:
+        return _string(words)
+    return "(" + " AND ".join(_string((w,)) for w in words) + ")"
+
+
+def _group(group) -> str:
+    return "(" + " OR ".join(_alternative(a, p) for a, p in group.options()) + ")"
+
+
+def match_expression(query: Query, require_all: bool) -> tuple[str, list[str]]:
+    """The whole query as one MATCH expression, and one expression per group."""
+    groups = [_group(g) for g in query.groups]
+    full = (" AND " if require_all else " OR ").join(groups)
+    if query.excluded:
+        full = f"({full}) NOT ({' OR '.join(_string(e) for e in query.excluded)})"
+    return full, groups
+
+
+def find(
+    query: Query, limit: int, drug_ids: list[int] | None = None, require_all: bool = True
+) -> list[Hit]:
+    full, groups = match_expression(query, require_all)
+    params: list = []
+    # With any word allowed: how many of the query's parts a document matches comes first.
+    coverage = "0"
+    if not require_all and len(groups) > 1:
+        coverage = " + ".join(
+            f"(d.id IN (SELECT rowid FROM {DOCS_FTS} WHERE {DOCS_FTS} MATCH %s))" for _ in groups
+        )
+        params += groups
+    params.append(full)
+    restrict = ""
+    if drug_ids:
+        restrict = f"AND d.drug_id IN ({', '.join(['%s'] * len(drug_ids))})"
+        params += drug_ids
+    params.append(limit)
+    sql = f"""
+        SELECT d.id, d.kind, d.title, d.url, dr.slug, dr.name, {coverage} AS coverage
+        FROM {DOCS_FTS}
+        JOIN {DOCS} d ON d.id = {DOCS_FTS}.rowid
+        LEFT JOIN drugs_drug dr ON dr.id = d.drug_id
+        WHERE {DOCS_FTS} MATCH %s {restrict}
+          AND (d.drug_id IS NULL OR dr.status = 'published')
+        ORDER BY coverage DESC, {DOCS_FTS}.rank, d.id
+        LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Hit(*row[:6]) for row in cursor.fetchall()]
+
+
+def add_snippets(query: Query, hits: list[Hit], require_all: bool) -> None:
+    """Snippets for the rows shown only, each looked up by rowid (with `rowid IN (...)` FTS5
+    would run the whole query again)."""
+    if not hits:
+        return
+    full, _ = match_expression(query, require_all)
+    one = (
+        f"SELECT rowid, snippet({DOCS_FTS}, 2, char(2), char(3), '…', 24) "
+        f"FROM {DOCS_FTS} WHERE {DOCS_FTS} MATCH %s AND rowid = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join([one] * len(hits)), [p for h in hits for p in (full, h.id)]
+        )
+        snippets = dict(cursor.fetchall())
+    for hit in hits:
+        hit.snippet = snippets.get(hit.id, "")
+
+
+def similar_words(word: str, limit: int = 40) -> list[tuple[str, int | None]]:
+    """Words sharing trigrams with `word`, of a similar length: candidates for a correction."""
+    trigrams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+    if not trigrams:
+        return []
+    expression = " OR ".join(_string((t,)) for t in trigrams)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT w.word, w.drug_id
+            FROM {WORDS_FTS} JOIN {WORDS} w ON w.id = {WORDS_FTS}.rowid
+            WHERE {WORDS_FTS} MATCH %s AND length(w.word) BETWEEN %s AND %s
+            ORDER BY {WORDS_FTS}.rank
+            LIMIT %s
+            """,
+            [expression, len(word) - 3, len(word) + 3, limit],
+        )
+        return cursor.fetchall()

@@ -1,0 +1,18 @@
+"""Helpers for driving admin forms in tests."""
+
+
+def change_form_data(response, **changes) -> dict:
+    """The POST a browser would send from a change form, with some fields changed."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += [formset.management_form, *formset.forms]
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+    data.update(changes)
+    return data

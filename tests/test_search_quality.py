@@ -1,0 +1,49 @@
+"""Search quality on the real monographs: runs on whichever database DATABASE_URL selects."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from drugs.search import search
+
+QUERIES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text())["queries"]
+REQUIRED = 0.9
+
+
+def answers(case, result) -> bool:
+    drugs = case["drug"] if isinstance(case["drug"], list) else [case["drug"]]
+    return (
+        result.drug in drugs
+        and result.kind == case["kind"]
+        and case.get("title", "").lower() in result.title.lower()
+    )
+
+
+def test_the_query_list_is_big_and_varied():
+    assert len(QUERIES) >= 40
+    assert {c["kind"] for c in QUERIES} == {
+        "drug",
+        "side-effect",
+        "section",
+        "precaution",
+        "glossary",
+    }
+
+
+def test_nine_in_ten_queries_have_a_right_answer_in_the_top_3(real_content):
+    misses = []
+    for case in QUERIES:
+        top = search(case["query"], limit=3).results
+        if not any(answers(case, r) for r in top):
+            misses.append(f"{case['query']!r}: {[(r.drug, r.kind, r.title) for r in top]}")
+    share = 1 - len(misses) / len(QUERIES)
+    assert share >= REQUIRED, f"{share:.0%} right; misses:\n" + "\n".join(misses)
+
+
+@pytest.mark.parametrize("query", ["pomalidamide", "revlimed", "Revlimid", "IMNOVID"])
+def test_a_drug_name_or_near_miss_opens_the_drug(client, real_content, query):
+    from django.urls import reverse
+
+    response = client.get(reverse("drugs:search"), {"q": query})
+    assert response.status_code == 302
