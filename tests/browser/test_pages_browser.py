@@ -121,7 +121,9 @@ def test_the_drug_page_shows_everything_without_javascript(site, browser):
             visible = main.inner_text()
             assert drug.name in visible
             for item in drug.side_effects.all():
-                assert page.locator(f"#side-effect-{item.effect.slug}").is_visible(), item.effect.name
+                assert page.locator(f"#side-effect-{item.effect.slug}").is_visible(), (
+                    item.effect.name
+                )
                 for rule in item.help_rules.all():
                     assert rule.text in visible, rule.text
             for precaution in drug.precautions.all():
