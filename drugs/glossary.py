@@ -64,11 +64,8 @@ class GlossaryMarker:
         terms: Iterable[GlossaryTerm],
         href: Callable[[GlossaryTerm], str] | None = None,
     ):
-        if href is None:
-            glossary = reverse("drugs:glossary")
-            href = lambda term: f"{glossary}#{term.slug}"  # noqa: E731
-        self.href = href
-        self.used: list[GlossaryTerm] = []
+        glossary = reverse("drugs:glossary")
+        self.href = href or (lambda term: f"{glossary}#{term.slug}")
         self._used_slugs: set[str] = set()
         self._by_word: dict[str, GlossaryTerm] = {}
         for term in terms:
@@ -115,5 +112,4 @@ class GlossaryMarker:
         if term.slug in self._used_slugs:
             return word
         self._used_slugs.add(term.slug)
-        self.used.append(term)
         return f'<a class="term" href="{escape(self.href(term))}">{word}</a>'

@@ -117,10 +117,6 @@ class CareCard:
     heading: str
     items: list[str]
 
-    @property
-    def is_emergency(self) -> bool:
-        return self.urgency == Urgency.IMMEDIATE
-
 
 def build_care_cards(rules: Iterable[HelpRule]) -> list[CareCard]:
     """One card per urgency level present, most urgent first; each threshold listed once."""
