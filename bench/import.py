@@ -7,7 +7,8 @@
 The monographs are copies of the real ones in content/ (or the test fixtures when content/ has
 none), each with its own slug and name, written to a temporary folder with the shared files.
 It times `manage.py import_monographs` on them (a first import, then a second that finds
-nothing to change) in a separate process, as an editor would run it. Target: 30 s on SQLite.
+nothing to change) in a separate process, as an editor would run it. Target: 30 s on SQLite
+for 2000 monographs; with fewer, the time is projected to 2000 (start-up once, the rest scaled).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TARGET_SECONDS = 30
+TARGET_COUNT = 2000
 SHARED = ("frequency-bands.yaml", "side-effects.yaml", "glossary.yaml", "vocabulary.yaml")
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 
@@ -119,9 +121,13 @@ def main() -> int:
     print(f"  first import:    {first:6.1f} s  ({args.count / first:,.0f} monographs/s)")
     print(f"  re-import (none changed): {second:6.1f} s")
     print(f"  (of each, Django start-up: {startup:.1f} s)")
-    verdict = "meets" if first <= TARGET_SECONDS else "MISSES"
-    print(f"  {verdict} the target of {TARGET_SECONDS} s for the first import")
-    return 0 if first <= TARGET_SECONDS or args.postgres else 1
+    # Start-up is paid once whatever the count; the rest grows with the number of monographs.
+    projected = startup + max(first - startup, 0) * TARGET_COUNT / args.count
+    if args.count != TARGET_COUNT:
+        print(f"  projected first import of {TARGET_COUNT}: {projected:6.1f} s")
+    verdict = "meets" if projected <= TARGET_SECONDS else "MISSES"
+    print(f"  {verdict} the target of {TARGET_SECONDS} s for the first import of {TARGET_COUNT}")
+    return 0 if projected <= TARGET_SECONDS or args.postgres else 1
 
 
 if __name__ == "__main__":

@@ -1,43 +1,175 @@
-"""Each historical record of a drug keeps the whole monograph, so versions can be diffed and restored."""
+"""Each historical record of a drug keeps the whole monograph, so versions can be diffed and restored.
+
+The monograph is stored as compact JSON of its plain data (MonographData), which is cheap to
+write for every record an import creates; the monograph file is produced from it only when
+the history page or a rollback needs it. Records written before that keep the file as text.
+"""
 
 from __future__ import annotations
 
+import datetime
 import difflib
-from dataclasses import dataclass
-from functools import partial
+import json
+import threading
+from dataclasses import dataclass, is_dataclass
+from decimal import Decimal
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from simple_history.signals import post_create_historical_record
 
 from drugs.exporter import monograph_data, monograph_text
 from drugs.models import Drug
+from drugs.monograph import (
+    DisagreementData,
+    HelpRuleData,
+    MonographData,
+    PrecautionData,
+    SectionData,
+    SideEffectData,
+    SourceData,
+)
+
+# Drugs loaded per round of prefetch queries when snapshots are filled (an import makes
+# thousands at once; SQLite limits the parameters of one query).
+CHUNK = 200
+
+# --- plain data <-> JSON ------------------------------------------------------------------
 
 
-def fill_snapshot(history_id: int, drug_id: int) -> None:
-    """Store the drug's monograph, as exported now, on one of its historical records."""
-    drug = Drug.objects.with_monograph().select_related("revision_of").filter(pk=drug_id).first()
-    if drug is None:
-        return
-    data = monograph_data(drug)
-    if drug.revision_of:
-        # Written under the live slug, so the snapshot is a valid monograph file.
-        data.slug = drug.revision_of.slug
-    Drug.history.filter(history_id=history_id).update(monograph=monograph_text(data))
+def _plain(value):
+    if is_dataclass(value):
+        # Line numbers and the path only point into a file being read; a snapshot has none.
+        return {k: _plain(v) for k, v in vars(value).items() if k not in ("line", "path")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot_json(data: MonographData) -> dict:
+    """The monograph as JSON-ready plain values."""
+    # Not dataclasses.asdict(): its deep copies cost more than the rest of a snapshot.
+    return _plain(data)
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _notes(rows: list[dict]) -> list[DisagreementData]:
+    return [DisagreementData(**row) for row in rows]
+
+
+def snapshot_data(values: dict) -> MonographData:
+    """The monograph stored by snapshot_json(), as plain data again."""
+    v = dict(values)
+    v["path"] = f"{v['slug']}.md"
+    v["last_reviewed"] = _date(v["last_reviewed"])
+    v["next_review_due"] = _date(v["next_review_due"])
+    v["sources"] = [SourceData(**{**s, "date": _date(s["date"])}) for s in v["sources"]]
+    v["side_effects"] = [
+        SideEffectData(
+            **{
+                **s,
+                "figure_percent": (
+                    None if s["figure_percent"] is None else Decimal(s["figure_percent"])
+                ),
+                "help_rules": [HelpRuleData(**r) for r in s["help_rules"]],
+                "disagreements": _notes(s["disagreements"]),
+            }
+        )
+        for s in v["side_effects"]
+    ]
+    v["precautions"] = [
+        PrecautionData(**{**p, "disagreements": _notes(p["disagreements"])})
+        for p in v["precautions"]
+    ]
+    v["sections"] = [SectionData(**s) for s in v["sections"]]
+    v["disagreements"] = _notes(v["disagreements"])
+    return MonographData(**v)
+
+
+def has_snapshot(record) -> bool:
+    """Whether the historical record holds the monograph as it was."""
+    return bool(record.monograph or record.monograph_data)
+
+
+def snapshot_text(record) -> str:
+    """The monograph file a historical record holds ("" if none was saved)."""
+    if record.monograph:
+        return record.monograph
+    if record.monograph_data:
+        return monograph_text(snapshot_data(record.monograph_data))
+    return ""
+
+
+# --- filling snapshots after commit ---------------------------------------------------------
+
+
+def fill_snapshots(items: list[tuple[int, int]]) -> None:
+    """Store each drug's monograph, as it is now, on its historical record: (history_id, drug_id)."""
+    drug_ids = sorted({drug_id for _, drug_id in items})
+    drugs = {}
+    for start in range(0, len(drug_ids), CHUNK):
+        chunk = drug_ids[start : start + CHUNK]
+        for drug in (
+            Drug.objects.with_monograph().select_related("revision_of").filter(pk__in=chunk)
+        ):
+            data = monograph_data(drug)
+            if drug.revision_of:
+                # Stored under the live slug, so the snapshot is a valid monograph file.
+                data.slug = drug.revision_of.slug
+            drugs[drug.pk] = snapshot_json(data)
+    # One transaction: on SQLite each statement would otherwise be its own commit.
+    with transaction.atomic():
+        for history_id, drug_id in items:
+            if drug_id in drugs:
+                # The drug id guards against a record left by a rolled-back transaction.
+                Drug.history.filter(history_id=history_id, id=drug_id).update(
+                    monograph_data=drugs[drug_id]
+                )
+
+
+# Records waiting for their transaction to commit, per thread and database.
+_waiting = threading.local()
+
+
+def _queue(using: str) -> list[tuple[int, int]]:
+    queues = _waiting.__dict__.setdefault("queues", {})
+    return queues.setdefault(using, [])
+
+
+def _fill_waiting(using: str) -> None:
+    # The first callback of a commit fills every waiting record at once (one round of
+    # prefetch queries for all the drugs); the others find the queue empty. A record whose
+    # callback was discarded by a rollback may still be queued: filling it is harmless, the
+    # update matches nothing or writes the drug's current content, as its own callback would.
+    queue = _queue(using)
+    items = queue[:]
+    queue.clear()
+    if items:
+        fill_snapshots(items)
 
 
 def snapshot_after_commit(sender, instance, history_instance, using=None, **kwargs):
     # Children are saved after the drug row (by the admin's inlines and by the importer), so
     # the snapshot waits for the transaction to commit to see them all.
     if sender is Drug.history.model and history_instance.history_type != "-":
-        transaction.on_commit(
-            partial(fill_snapshot, history_instance.history_id, instance.pk), using=using
-        )
+        using = using or DEFAULT_DB_ALIAS
+        _queue(using).append((history_instance.history_id, instance.pk))
+        transaction.on_commit(lambda: _fill_waiting(using), using=using)
 
 
 def connect() -> None:
     post_create_historical_record.connect(
         snapshot_after_commit, dispatch_uid="drugs.history.snapshot"
     )
+
+
+# --- versions and diffs ---------------------------------------------------------------------
 
 
 @dataclass
@@ -55,7 +187,7 @@ class Version:
 
     @property
     def can_restore(self) -> bool:
-        return bool(self.record.monograph)
+        return has_snapshot(self.record)
 
 
 def diff_lines(old: str, new: str) -> list[DiffLine]:
@@ -72,13 +204,22 @@ def diff_lines(old: str, new: str) -> list[DiffLine]:
 def versions(drug: Drug) -> list[Version]:
     """The drug's historical records, newest first, each with its diff from the one before."""
     records = list(drug.history.select_related("history_user").order_by("-history_date", "-pk"))
+    # Records often hold the same content (a status change, a re-save): write each file once.
+    texts: dict[str, str] = {}
+
+    def text(record) -> str:
+        if record.monograph or not record.monograph_data:
+            return record.monograph
+        key = json.dumps(record.monograph_data, sort_keys=True)
+        if key not in texts:
+            texts[key] = snapshot_text(record)
+        return texts[key]
+
     out = []
     for i, record in enumerate(records):
-        older = next((r for r in records[i + 1 :] if r.monograph), None)
+        older = next((r for r in records[i + 1 :] if has_snapshot(r)), None)
         diff = (
-            diff_lines(older.monograph if older else "", record.monograph)
-            if record.monograph
-            else []
+            diff_lines(text(older) if older else "", text(record)) if has_snapshot(record) else []
         )
         out.append(
             Version(

@@ -129,6 +129,7 @@ class Importer:
             self.sync_vocabulary()
         self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
         self.effects = {e.slug: e for e in SideEffect.objects.all()}
+        self.effect_slugs = {e.pk: slug for slug, e in self.effects.items()}
         existing = {
             d.slug: d
             for d in Drug.objects.filter(
@@ -437,7 +438,8 @@ class Importer:
         owners = {
             "section": {o.pk: k for k, o in sections.items()},
             "precaution": {o.pk: k for k, o in precautions.items()},
-            "side_effect": {o.pk: o.effect.slug for o in side_effects.values()},
+            # By effect id: the effect rows are already loaded, one query each is not needed.
+            "side_effect": {o.pk: self.effect_slugs[o.effect_id] for o in side_effects.values()},
         }
         existing = {}
         for note in current:

@@ -132,7 +132,10 @@ class DrugQuerySet(models.QuerySet):
 class MonographSnapshot(models.Model):
     """Adds the whole monograph, as exported, to each historical record of a drug."""
 
-    # Filled after the transaction commits (drugs.history), so it shows children too.
+    # Filled after the transaction commits (drugs.history), so it shows children too: the
+    # monograph's plain data as JSON (drugs.history.snapshot_text() writes it as a file).
+    monograph_data = models.JSONField(null=True, blank=True, editable=False)
+    # The monograph file as text, on records made before monograph_data existed.
     monograph = models.TextField(blank=True, editable=False)
 
     class Meta:

@@ -1,6 +1,7 @@
 """The one place Markdown becomes HTML: rendered, then sanitised with nh3."""
 
 import threading
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -44,6 +45,14 @@ def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML safe to show to patients."""
     if not text or not text.strip():
         return ""
+    return _render(text)
+
+
+# The same Markdown always gives the same HTML, and monographs repeat many passages (shared
+# side-effect wording, re-imports, the admin preview): remember the recent ones. Bounded, so
+# memory stays small (a few MB at most) however much content passes through.
+@lru_cache(maxsize=4096)
+def _render(text: str) -> str:
     html = _markdown().convert(text)
     return nh3.clean(
         html,

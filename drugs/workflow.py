@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drugs.exporter import monograph_data, monograph_text
+from drugs.history import has_snapshot, snapshot_text
 from drugs.importer import ImportFailed, import_content
 from drugs.models import Drug, Status
 from drugs.monograph import ContentSet, MonographData, parse_monograph
@@ -151,10 +152,10 @@ def rollback(drug: Drug, history_id: int, user) -> Drug:
     if not user.has_perm("drugs.change_drug"):
         raise PermissionDenied("You cannot edit drugs.")
     record = drug.history.filter(history_id=history_id).first()
-    if record is None or not record.monograph:
+    if record is None or not has_snapshot(record):
         raise WorkflowError("That version has no saved content to go back to.")
     target = start_revision(drug, user) if is_live_published(drug) else drug
-    data, problems = parse_monograph(f"{target.slug}.md", record.monograph)
+    data, problems = parse_monograph(f"{target.slug}.md", snapshot_text(record))
     if problems:
         raise WorkflowError("; ".join(str(p) for p in problems))
     data.slug = target.slug

@@ -1,9 +1,12 @@
 """Every change is recorded with who, when and what, shown as a diff, and can be rolled back."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
-from drugs import workflow
+from drugs import history, workflow
+from drugs.exporter import drug_text
+from drugs.history import snapshot_text
 from drugs.models import Drug, Section, Status
 from tests.admin_helpers import change_form_data
 
@@ -37,8 +40,8 @@ class TestHistory:
     def test_the_import_records_a_version_with_the_whole_monograph(self, exampleamide):
         record = exampleamide.history.get()
         assert record.history_type == "+"
-        assert "Exampleamide is a cancer drug used to treat myeloma." in record.monograph
-        assert "You may find it hard to poo." in record.monograph
+        assert "Exampleamide is a cancer drug used to treat myeloma." in snapshot_text(record)
+        assert "You may find it hard to poo." in snapshot_text(record)
 
     def test_an_admin_edit_records_who_when_and_what(
         self, client, editor, exampleamide, django_capture_on_commit_callbacks
@@ -49,7 +52,7 @@ class TestHistory:
         edit_about(client, exampleamide, "A new first line.", django_capture_on_commit_callbacks)
         latest = exampleamide.history.first()
         assert latest.history_user == editor
-        assert "A new first line." in latest.monograph
+        assert "A new first line." in snapshot_text(latest)
 
         page = client.get(reverse("admin:drugs_drug_history", args=[exampleamide.pk]))
         text = page.content.decode()
@@ -109,3 +112,61 @@ class TestHistory:
         url = reverse("admin:drugs_drug_rollback", args=[exampleamide.pk, first.history_id])
         assert client.post(url).status_code == 302
         assert Drug.objects.filter(revision_of=exampleamide).count() == 0
+
+
+def copies_of_the_fixture(folder, count: int):
+    """The fixture content with `count` copies of its monograph under other slugs."""
+    from tests.conftest import FIXTURE_CONTENT
+
+    for path in FIXTURE_CONTENT.iterdir():
+        if path.suffix == ".yaml":
+            (folder / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    text = (FIXTURE_CONTENT / "exampleamide.md").read_text("utf-8")
+    for i in range(count):
+        copy = text.replace("slug: exampleamide", f"slug: exampleamide-{i}", 1)
+        (folder / f"exampleamide-{i}.md").write_text(copy, "utf-8")
+    return folder
+
+
+@pytest.mark.django_db
+class TestSnapshots:
+    def test_the_snapshot_gives_back_the_monograph_as_exported(self, exampleamide):
+        record = exampleamide.history.get()
+        assert record.monograph_data["slug"] == "exampleamide"
+        assert snapshot_text(record) == drug_text(exampleamide)
+
+    def test_one_commit_fills_every_snapshot_at_once(
+        self, tmp_path, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    ):
+        with django_capture_on_commit_callbacks() as callbacks:
+            call_command("import_monographs", str(copies_of_the_fixture(tmp_path, 3)), verbosity=0)
+        records = Drug.history.model.objects.all()
+        assert len(callbacks) == records.count() == 3
+        assert not any(r.monograph_data for r in records)
+        # One round of prefetch queries for all the drugs, then one update per record.
+        with django_assert_max_num_queries(20):
+            callbacks[0]()
+        assert all(snapshot_text(r).startswith("---\nslug: exampleamide-") for r in records.all())
+        with django_assert_max_num_queries(0):
+            for callback in callbacks[1:]:
+                callback()
+
+    def test_a_record_saved_as_text_still_diffs_and_restores(
+        self, editor, exampleamide, django_capture_on_commit_callbacks
+    ):
+        Drug.objects.filter(pk=exampleamide.pk).update(status=Status.DRAFT)
+        first = exampleamide.history.get()
+        old_text = snapshot_text(first).replace(
+            "Exampleamide is a cancer drug used to treat myeloma.", "Older wording."
+        )
+        # As records made before monograph_data existed: the file itself, as text.
+        Drug.history.filter(pk=first.pk).update(monograph=old_text, monograph_data=None)
+        drug = Drug.objects.get(pk=exampleamide.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.rollback(drug, first.history_id, editor)
+        assert section_text(drug) == "Older wording."
+        versions = history.versions(drug)
+        assert history.snapshot_text(versions[-1].record) == old_text
+        assert versions[-1].can_restore
+        # The rollback's own record is diffed against the one saved as text.
+        assert not any("Older wording." in line.text for v in versions[:-1] for line in v.diff)

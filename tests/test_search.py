@@ -290,7 +290,7 @@ class TestSearchPage:
 
 class TestSearchApi:
     def test_it_returns_the_documented_shape(self, client, drug, django_assert_num_queries):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(7):
             response = client.get(reverse("drugs:api_search"), {"q": "numb hands", "limit": 2})
         assert response.status_code == 200
         body = response.json()

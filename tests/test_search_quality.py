@@ -47,3 +47,17 @@ def test_a_drug_name_or_near_miss_opens_the_drug(client, real_content, query):
 
     response = client.get(reverse("drugs:search"), {"q": query})
     assert response.status_code == 302
+
+
+def test_every_result_link_lands_on_an_element_of_the_page(client, real_content):
+    """The anchors search links to are the ids the drug pages give their parts."""
+    from drugs.models import SearchDocument
+
+    pages = {}
+    docs = SearchDocument.objects.exclude(drug=None).exclude(kind="drug")
+    assert docs.exists()
+    for doc in docs:
+        path, fragment = doc.url.split("#")
+        if path not in pages:
+            pages[path] = client.get(path).content.decode()
+        assert f'id="{fragment}"' in pages[path], doc.url

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from drugs.models import Drug, SearchDocument, SearchKind, SearchWord, Status
+from drugs.models import Drug, SearchDocument, SearchKind, SearchWord
 from drugs.search.query import Group, Hit, Query, parse
 from drugs.search.text import CONTROL_RE, words
 from drugs.search.vocabulary import Vocabulary
@@ -197,9 +197,10 @@ def exact_drug_match(raw: str) -> Drug | None:
     if not name or len(name) > 60:
         return None
     published = Drug.objects.published()
-    found = SearchWord.objects.filter(word=name, drug__status=Status.PUBLISHED).first()
+    found = SearchWord.objects.filter(word=name).first()
     if found is not None:
-        return published.filter(pk=found.drug_id).first()
+        # A word of the index that names no drug ("contraception") is no misspelt name.
+        return published.filter(pk=found.drug_id).first() if found.drug_id else None
     if " " in name or len(name) < 5 or not name.isalpha():
         return None
     best = _best(name, backend().similar_words(name), DRUG_NAME_RATIO, drugs_only=True)

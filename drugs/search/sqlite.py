@@ -95,28 +95,36 @@ def find(
     coverage = "0"
     if not require_all and len(groups) > 1:
         coverage = " + ".join(
-            f"(d.id IN (SELECT rowid FROM {DOCS_FTS} WHERE {DOCS_FTS} MATCH %s))" for _ in groups
+            f"(rowid IN (SELECT rowid FROM {DOCS_FTS} WHERE {DOCS_FTS} MATCH %s))" for _ in groups
         )
         params += groups
     params.append(full)
     restrict = ""
     if drug_ids:
-        restrict = f"AND d.drug_id IN ({', '.join(['%s'] * len(drug_ids))})"
+        restrict = (
+            f"AND rowid IN (SELECT id FROM {DOCS} "
+            f"WHERE drug_id IN ({', '.join(['%s'] * len(drug_ids))}))"
+        )
         params += drug_ids
     params.append(limit)
+    # Ranked on the FTS table alone; only the rows kept are joined to their documents (with
+    # thousands of matches, joining each one first costs more than ranking them).
     sql = f"""
-        SELECT d.id, d.kind, d.title, d.url, dr.slug, dr.name, {coverage} AS coverage
-        FROM {DOCS_FTS}
-        JOIN {DOCS} d ON d.id = {DOCS_FTS}.rowid
+        SELECT d.id, d.kind, d.title, d.url, dr.slug, dr.name
+        FROM (
+            SELECT rowid, rank, {coverage} AS coverage FROM {DOCS_FTS}
+            WHERE {DOCS_FTS} MATCH %s {restrict}
+            ORDER BY coverage DESC, rank, rowid
+            LIMIT %s
+        ) AS f
+        JOIN {DOCS} d ON d.id = f.rowid
         LEFT JOIN drugs_drug dr ON dr.id = d.drug_id
-        WHERE {DOCS_FTS} MATCH %s {restrict}
-          AND (d.drug_id IS NULL OR dr.status = 'published')
-        ORDER BY coverage DESC, {DOCS_FTS}.rank, d.id
-        LIMIT %s
+        WHERE d.drug_id IS NULL OR dr.status = 'published'
+        ORDER BY f.coverage DESC, f.rank, f.rowid
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [Hit(*row[:6]) for row in cursor.fetchall()]
+        return [Hit(*row) for row in cursor.fetchall()]
 
 
 def add_snippets(query: Query, hits: list[Hit], require_all: bool) -> None:
