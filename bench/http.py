@@ -30,12 +30,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import fresh_database  # bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 # This file is called http.py: run as a script, its folder would come first on the import path
 # and hide the standard library's http package from urllib.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 BIN = ROOT / ".venv" / "bin"
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 # Redis databases kept for the benchmark and emptied before each run, one per engine, so a
 # PostgreSQL run never serves pages the SQLite run cached.
 REDIS_DBS = {"sqlite": 14, "postgres": 15}
@@ -65,23 +66,8 @@ def run(env: dict, *args: str) -> None:
         sys.exit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-@contextmanager
 def database(engine: str, folder: Path):
-    """A fresh database URL for the engine, dropped afterwards."""
-    if engine == "sqlite":
-        yield f"sqlite:///{folder / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"meds_bench_http_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return fresh_database(engine == "postgres", folder, "http")
 
 
 def redis_url(base: str | None, engine: str) -> str:

@@ -21,15 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
+
+from common import fresh_database  # bench/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TARGET_SECONDS = 30
 TARGET_COUNT = 2000
 SHARED = ("frequency-bands.yaml", "side-effects.yaml", "glossary.yaml", "vocabulary.yaml")
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 
 
 def source_folder(given: Path | None) -> Path:
@@ -71,23 +71,8 @@ def manage(env: dict, *args: str) -> float:
     return elapsed
 
 
-@contextmanager
 def database(postgres: bool, folder: Path):
-    """A fresh, empty database URL, dropped afterwards."""
-    if not postgres:
-        yield f"sqlite:///{folder / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"meds_bench_import_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return fresh_database(postgres, folder, "import")
 
 
 def main() -> int:

@@ -144,3 +144,11 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
             from django.contrib.auth.models import Group
 
             self.groups.set(Group.objects.filter(name__in=extracted))
+
+
+def complete_drug(**kwargs) -> models.Drug:
+    """A drug with the minimum a monograph needs to be published: a section and a precaution."""
+    drug = DrugFactory(**kwargs)
+    SectionFactory(drug=drug, text="It treats myeloma.")
+    PrecautionFactory(drug=drug, title="Giving blood", text="Do not give blood.")
+    return drug

@@ -16,16 +16,10 @@ from tests.factories import (
     PrecautionFactory,
     SectionFactory,
     StaffUserFactory,
+    complete_drug,
 )
 
 LOGIN = reverse("admin:login")
-
-
-def complete_drug(**kwargs) -> Drug:
-    drug = DrugFactory(**kwargs)
-    SectionFactory(drug=drug, text="It treats myeloma.")
-    PrecautionFactory(drug=drug, title="Giving blood", text="Do not give blood.")
-    return drug
 
 
 @pytest.mark.django_db

@@ -6,14 +6,7 @@ from django.urls import reverse
 
 from drugs import workflow
 from drugs.models import Drug, Precaution, Status
-from tests.factories import DrugFactory, PrecautionFactory, SectionFactory
-
-
-def complete_drug(**kwargs) -> Drug:
-    drug = DrugFactory(**kwargs)
-    SectionFactory(drug=drug, text="It treats myeloma.")
-    PrecautionFactory(drug=drug, title="Giving blood", text="Do not give blood.")
-    return drug
+from tests.factories import DrugFactory, PrecautionFactory, SectionFactory, complete_drug
 
 
 @pytest.mark.django_db
