@@ -6,6 +6,7 @@ Views and the API call search() and exact_drug_match(); neither knows which back
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -111,19 +112,21 @@ def _best(word: str, candidates, ratio: float, drugs_only=False):
     return w, drug_id
 
 
-def _resolve(query: Query, engine) -> tuple[dict[str, str], set[int], list[Group]]:
-    """Correct unknown words and find the drugs named: (corrections, drug ids, drug groups)."""
-    known = dict(
-        SearchWord.objects.filter(
-            word__in={w for g in query.groups for w in g.words()}
-        ).values_list("word", "drug_id")
-    )
+def _resolve(
+    query: Query, similar_words, name: str
+) -> tuple[dict[str, str], set[int], list[Group], dict[str, int | None]]:
+    """Correct unknown words and find the drugs named: (corrections, drug ids, drug groups, the
+    words of the index looked up, the whole query as one word among them)."""
+    lookup = {w for g in query.groups for w in g.words()}
+    if _could_be_a_word(name):
+        lookup.add(name)
+    known = dict(SearchWord.objects.filter(word__in=lookup).values_list("word", "drug_id"))
     corrections = {}
     for group in query.groups:
         word = group.correctable
         if not word or word in known or len(word) < MIN_CORRECTABLE or not word.isalpha():
             continue
-        best = _best(word, engine.similar_words(word), CORRECTION_RATIO)
+        best = _best(word, similar_words(word), CORRECTION_RATIO)
         if best:
             corrections[word] = best[0]
             known[best[0]] = best[1]
@@ -134,7 +137,7 @@ def _resolve(query: Query, engine) -> tuple[dict[str, str], set[int], list[Group
         if named and group.correctable:
             drug_ids |= named
             drug_groups.append(group)
-    return corrections, drug_ids, drug_groups
+    return corrections, drug_ids, drug_groups, known
 
 
 def search(raw: str, limit: int = DEFAULT_LIMIT) -> SearchResponse:
@@ -146,7 +149,10 @@ def search(raw: str, limit: int = DEFAULT_LIMIT) -> SearchResponse:
     if not query.groups:
         return response
     engine = backend()
-    response.corrections, drug_ids, drug_groups = _resolve(query, engine)
+    # The drug-name check and the corrections may ask about the same word: ask the index once.
+    similar_words = functools.cache(engine.similar_words)
+    name = _name(text)
+    response.corrections, drug_ids, drug_groups, known = _resolve(query, similar_words, name)
     hits: list[Hit] = []
     rest = [g for g in query.groups if g not in drug_groups]
     if drug_ids and rest:
@@ -154,7 +160,8 @@ def search(raw: str, limit: int = DEFAULT_LIMIT) -> SearchResponse:
         hits = _find(engine, Query(text, rest, query.excluded), limit, sorted(drug_ids))
     if not hits:
         hits = _find(engine, query, limit)
-    named = exact_drug_match(text)
+    named_id = _named_drug_id(name, known, similar_words)
+    named = Drug.objects.published().filter(pk=named_id).first() if named_id else None
     if named is not None:
         hits = _drug_first(named, hits)[:limit]
     response.results = [
@@ -187,21 +194,38 @@ def _drug_first(drug: Drug, hits: list[Hit]) -> list[Hit]:
     return own + [h for h in hits if h is not own[0]]
 
 
+def _name(text: str) -> str:
+    """The query as one word, as a drug's name would be written in the index."""
+    return " ".join(words(text))
+
+
+def _could_be_a_word(name: str) -> bool:
+    # The index holds single words only: a name with a space can never be one of them.
+    return bool(name) and len(name) <= 60 and " " not in name
+
+
+def _named_drug_id(name: str, known: dict[str, int | None], similar_words) -> int | None:
+    """The drug this name (allowing a typo) is of, given what the index says of the name."""
+    if not _could_be_a_word(name):
+        return None
+    if name in known:
+        # A word of the index that names no drug ("contraception") is no misspelt name.
+        return known[name]
+    if len(name) < 5 or not name.isalpha():
+        return None
+    best = _best(name, similar_words(name), DRUG_NAME_RATIO, drugs_only=True)
+    return best[1] if best else None
+
+
 def exact_drug_match(raw: str) -> Drug | None:
     """The published drug whose generic or brand name this is (allowing a typo), or None."""
     try:
         text = clean(raw)
     except QueryError:
         return None
-    name = " ".join(words(text))
-    if not name or len(name) > 60:
+    name = _name(text)
+    if not _could_be_a_word(name):
         return None
-    published = Drug.objects.published()
-    found = SearchWord.objects.filter(word=name).first()
-    if found is not None:
-        # A word of the index that names no drug ("contraception") is no misspelt name.
-        return published.filter(pk=found.drug_id).first() if found.drug_id else None
-    if " " in name or len(name) < 5 or not name.isalpha():
-        return None
-    best = _best(name, backend().similar_words(name), DRUG_NAME_RATIO, drugs_only=True)
-    return published.filter(pk=best[1]).first() if best else None
+    known = dict(SearchWord.objects.filter(word=name).values_list("word", "drug_id"))
+    drug_id = _named_drug_id(name, known, backend().similar_words)
+    return Drug.objects.published().filter(pk=drug_id).first() if drug_id else None
