@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from simple_history.signals import post_create_historical_record
 
 from drugs.exporter import monograph_data, monograph_text
-from drugs.models import Drug
+from drugs.models import Drug, DrugSideEffect
 from drugs.monograph import (
     DisagreementData,
     HelpRuleData,
@@ -32,6 +32,8 @@ from drugs.monograph import (
 # Drugs loaded per round of prefetch queries when snapshots are filled (an import makes
 # thousands at once; SQLite limits the parameters of one query).
 CHUNK = 200
+# The smallest step of DrugSideEffect.figure_percent (two decimal places).
+FIGURE_STEP = Decimal(1).scaleb(-DrugSideEffect._meta.get_field("figure_percent").decimal_places)
 
 # --- plain data <-> JSON ------------------------------------------------------------------
 
@@ -135,6 +137,51 @@ def fill_snapshots(items: list[tuple[int, int]]) -> None:
 
 # Records waiting for their transaction to commit, per thread and database.
 _waiting = threading.local()
+
+
+def imported_snapshot(data: MonographData) -> dict | None:
+    """The snapshot of a monograph as just imported, from its parsed data: what fill_snapshots
+    would store after reloading the drug; None where the database might store it otherwise."""
+    values = snapshot_json(data)
+    # The exporter lists an item's sources in the order of the monograph's sources list.
+    rank = {s["key"]: i for i, s in enumerate(values["sources"])}
+    notes = list(values["disagreements"])
+    for item in [*values["sections"], *values["precautions"], *values["side_effects"], *notes]:
+        item["sources"] = sorted(set(item["sources"]), key=rank.__getitem__)
+    for item in [*values["precautions"], *values["side_effects"]]:
+        for note in item["disagreements"]:
+            note["sources"] = sorted(set(note["sources"]), key=rank.__getitem__)
+    # ... and the monograph's own notes grouped by section, in the order of the sections.
+    place = {s["kind"]: i for i, s in enumerate(values["sections"])}
+    if any(n["section"] not in place for n in notes):
+        return None
+    values["disagreements"] = sorted(notes, key=lambda n: place[n["section"]])
+    for item, parsed in zip(values["side_effects"], data.side_effects, strict=True):
+        if parsed.figure_percent is not None:
+            # Read back with the column's decimal places; a figure the column would round is
+            # left to the reload, since databases round differently.
+            stored = parsed.figure_percent.quantize(FIGURE_STEP)
+            if stored != parsed.figure_percent:
+                return None
+            item["figure_percent"] = str(stored)
+    return values
+
+
+def fill_imported(parsed: dict[int, MonographData], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Fill the waiting records of drugs an import has just written, from their parsed
+    monographs (drug id -> data), inside the import's transaction; others wait for the commit."""
+    queue = _queue(using)
+    snapshots, waiting = {}, []
+    for history_id, drug_id in queue:
+        if drug_id in parsed and drug_id not in snapshots:
+            snapshots[drug_id] = imported_snapshot(parsed[drug_id])
+        if snapshots.get(drug_id) is None:
+            waiting.append((history_id, drug_id))
+        else:
+            Drug.history.filter(history_id=history_id, id=drug_id).using(using).update(
+                monograph_data=snapshots[drug_id]
+            )
+    queue[:] = waiting
 
 
 def _queue(using: str) -> list[tuple[int, int]]:

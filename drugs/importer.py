@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from drugs import history
 from drugs.cache import bump_content_version
 from drugs.models import (
     STANDARD_SCALE,
@@ -77,7 +78,11 @@ def import_content(content: ContentSet) -> ImportResult:
     result = ImportResult()
     try:
         with transaction.atomic(), index.paused():
-            Importer(content, result).run()
+            importer = Importer(content, result)
+            importer.run()
+            # The parsed monographs are what the drugs' new history records should hold: no
+            # need to load every drug back from the database when the import commits.
+            history.fill_imported(importer.parsed)
             # bulk_create sends no signals, so the search index is brought up to date here,
             # in the same transaction, rather than by the signal handlers.
             index.update_after_import(
@@ -117,6 +122,8 @@ class Importer:
         self.result = result
         # (model, filter, kind) of shared rows to delete once no drug points at them.
         self.stale: list[tuple] = []
+        # Drug id -> its parsed monograph, for the history snapshots (drugs.history).
+        self.parsed: dict[int, MonographData] = {}
 
     def run(self) -> None:
         if self.content.bands is not None:
@@ -268,6 +275,9 @@ class Importer:
             _apply(drug, values)
             drug.save()
         self.drug = drug
+        if drug.revision_of_id is None:
+            # A pending revision's snapshot goes under its live drug's slug: left to the reload.
+            self.parsed[drug.pk] = data
         before = self._counted()
 
         def current(name):

@@ -1,13 +1,16 @@
 """Every change is recorded with who, when and what, shown as a diff, and can be rolled back."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from drugs import history, workflow
-from drugs.exporter import drug_text
+from drugs.exporter import drug_text, monograph_data
 from drugs.history import snapshot_text
 from drugs.models import Drug, Section, Status
+from drugs.monograph import expand_paths, read_content
 from tests.admin_helpers import change_form_data
 
 
@@ -114,6 +117,23 @@ class TestHistory:
         assert Drug.objects.filter(revision_of=exampleamide).count() == 0
 
 
+def assert_parsed_snapshots_match(folder, django_capture_on_commit_callbacks) -> dict:
+    """Import the folder; each drug's parsed snapshot equals its reload, and is what was stored."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_monographs", str(folder), verbosity=0)
+    files, _ = expand_paths([folder])
+    content, problems = read_content(files)
+    assert not problems and content.monographs
+    stored = {}
+    for parsed in content.monographs:
+        drug = Drug.objects.with_monograph().get(slug=parsed.slug)
+        reloaded = history.snapshot_json(monograph_data(drug))
+        assert history.imported_snapshot(parsed) == reloaded
+        stored[parsed.slug] = drug.history.get().monograph_data
+        assert stored[parsed.slug] == reloaded
+    return stored
+
+
 def copies_of_the_fixture(folder, count: int):
     """The fixture content with `count` copies of its monograph under other slugs."""
     from tests.conftest import FIXTURE_CONTENT
@@ -135,21 +155,85 @@ class TestSnapshots:
         assert record.monograph_data["slug"] == "exampleamide"
         assert snapshot_text(record) == drug_text(exampleamide)
 
-    def test_one_commit_fills_every_snapshot_at_once(
+    def test_the_import_fills_its_snapshots_before_the_commit(
         self, tmp_path, django_capture_on_commit_callbacks, django_assert_max_num_queries
     ):
         with django_capture_on_commit_callbacks() as callbacks:
             call_command("import_monographs", str(copies_of_the_fixture(tmp_path, 3)), verbosity=0)
         records = Drug.history.model.objects.all()
         assert len(callbacks) == records.count() == 3
-        assert not any(r.monograph_data for r in records)
+        # From the parsed monographs, in the import's transaction: nothing left to reload.
+        assert all(snapshot_text(r).startswith("---\nslug: exampleamide-") for r in records)
+        with django_assert_max_num_queries(0):
+            for callback in callbacks:
+                callback()
+
+    def test_one_round_of_queries_fills_every_waiting_snapshot(
+        self, tmp_path, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("import_monographs", str(copies_of_the_fixture(tmp_path, 3)), verbosity=0)
+        records = list(Drug.history.model.objects.all())
+        Drug.history.update(monograph_data=None)
         # One round of prefetch queries for all the drugs, then one update per record.
         with django_assert_max_num_queries(20):
-            callbacks[0]()
-        assert all(snapshot_text(r).startswith("---\nslug: exampleamide-") for r in records.all())
-        with django_assert_max_num_queries(0):
-            for callback in callbacks[1:]:
-                callback()
+            history.fill_snapshots([(r.history_id, r.id) for r in records])
+        assert all(
+            snapshot_text(r).startswith("---\nslug: exampleamide-")
+            for r in Drug.history.model.objects.all()
+        )
+
+    @pytest.mark.parametrize("folder", ["fixtures", "real"])
+    def test_the_parsed_snapshot_is_what_the_reload_would_store(
+        self, folder, settings, django_capture_on_commit_callbacks
+    ):
+        from tests.conftest import FIXTURE_CONTENT
+
+        content = FIXTURE_CONTENT if folder == "fixtures" else Path(settings.CONTENT_DIR)
+        if not any(content.glob("*idomide.md")) and folder == "real":
+            pytest.skip("the real monographs are not written yet")
+        assert_parsed_snapshots_match(content, django_capture_on_commit_callbacks)
+
+    def test_the_parsed_snapshot_orders_sources_and_notes_as_the_database_does(
+        self, fixture_content, django_capture_on_commit_callbacks
+    ):
+        path = fixture_content / "exampleamide.md"
+        text = path.read_text("utf-8")
+        for old, new in [
+            ("percent: 25", "percent: 12.5"),
+            (
+                "sources: [leaflet, database]\n    text: You may",
+                "sources: [database, leaflet]\n    text: You may",
+            ),
+            ("{#about sources=leaflet}", "{#about sources=database,leaflet}"),
+            (
+                "disagreements:\n  - topic: What it treats",
+                "disagreements:\n  - topic: When to take a missed dose\n    section: missed-doses\n"
+                "    sources: [database, leaflet]\n    text: The sources differ.\n"
+                "  - topic: What it treats",
+            ),
+        ]:
+            assert old in text
+            text = text.replace(old, new, 1)
+        path.write_text(text, "utf-8")
+        data = assert_parsed_snapshots_match(fixture_content, django_capture_on_commit_callbacks)
+        stored = data["exampleamide"]
+        assert stored["side_effects"][0]["figure_percent"] == "12.50"
+        assert [d["section"] for d in stored["disagreements"]] == ["about", "missed-doses"]
+        assert stored["sections"][0]["sources"] == ["leaflet", "database"]
+
+    def test_a_figure_the_database_rounds_is_left_to_the_reload(
+        self, fixture_content, django_capture_on_commit_callbacks
+    ):
+        path = fixture_content / "exampleamide.md"
+        path.write_text(path.read_text("utf-8").replace("percent: 25", "percent: 12.375"), "utf-8")
+        with django_capture_on_commit_callbacks() as callbacks:
+            call_command("import_monographs", str(fixture_content), verbosity=0)
+        assert Drug.history.get().monograph_data is None
+        for callback in callbacks:
+            callback()
+        figure = Drug.history.get().monograph_data["side_effects"][0]["figure_percent"]
+        assert figure == str(Drug.objects.get().side_effects.get(order=0).figure_percent)
 
     def test_a_record_saved_as_text_still_diffs_and_restores(
         self, editor, exampleamide, django_capture_on_commit_callbacks
