@@ -94,6 +94,13 @@ class TestDrugPage:
     def url(self, slug="testamide"):
         return reverse("drugs:detail", args=[slug])
 
+    def test_it_links_nurses_to_the_printable_handout(self, client):
+        full_drug()
+
+        html = main_html(client.get(self.url()))
+
+        assert f'href="{reverse("drugs:handout", args=["testamide"])}"' in html
+
     def test_it_shows_title_pronunciation_key_facts_and_contents(self, client):
         full_drug()
         response = client.get(self.url())
