@@ -6,6 +6,7 @@ produces byte-identical files. See content/README.md for the format.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from drugs.models import (
     STANDARD_SCALE,
     AppliesTo,
     Drug,
+    DrugSideEffect,
     FrequencyBand,
     GlossaryTerm,
     LayTerm,
@@ -96,18 +98,59 @@ def dump_yaml(data) -> str:
 
 # --- Database -> plain data ----------------------------------------------------------------
 
+# The smallest step of DrugSideEffect.figure_percent: the database keeps two decimal places.
+FIGURE_STEP = Decimal(1).scaleb(-DrugSideEffect._meta.get_field("figure_percent").decimal_places)
+
 
 def _by_order(items):
     return sorted(items, key=lambda o: (o.order, o.pk))
 
 
+def canonical(data: MonographData) -> MonographData:
+    """The data as the database gives it back, whichever way it was read.
+
+    Each item names its sources in the order of the monograph's sources list, the monograph's
+    own notes come grouped by section in section order, and figures carry the column's
+    decimal places. monograph_data() and the history snapshots of an import both rely on it.
+    """
+    rank = {s.key: i for i, s in enumerate(data.sources)}
+    place = {s.kind: i for i, s in enumerate(data.sections)}
+
+    def keys(sources: list[str]) -> list[str]:
+        return sorted(set(sources), key=rank.__getitem__)
+
+    def notes(items: list[DisagreementData]) -> list[DisagreementData]:
+        return [replace(d, sources=keys(d.sources)) for d in items]
+
+    def figure(value: Decimal | None) -> Decimal | None:
+        return None if value is None else value.quantize(FIGURE_STEP)
+
+    return replace(
+        data,
+        side_effects=[
+            replace(
+                s,
+                sources=keys(s.sources),
+                figure_percent=figure(s.figure_percent),
+                disagreements=notes(s.disagreements),
+            )
+            for s in data.side_effects
+        ],
+        precautions=[
+            replace(p, sources=keys(p.sources), disagreements=notes(p.disagreements))
+            for p in data.precautions
+        ],
+        sections=[replace(s, sources=keys(s.sources)) for s in data.sections],
+        # sorted() keeps the file's order within a section.
+        disagreements=sorted(notes(data.disagreements), key=lambda d: place[d.section]),
+    )
+
+
 def monograph_data(drug: Drug) -> MonographData:
     """A drug and its children as plain data (prefetch with Drug.objects.with_monograph())."""
-    sources = _by_order(drug.sources.all())
-    rank = {s.pk: i for i, s in enumerate(sources)}
 
     def keys(obj) -> list[str]:
-        return [s.key for s in sorted(obj.sources.all(), key=lambda s: rank[s.pk])]
+        return [s.key for s in obj.sources.all()]
 
     def notes(owner) -> list[DisagreementData]:
         return [
@@ -116,67 +159,70 @@ def monograph_data(drug: Drug) -> MonographData:
         ]
 
     sections = _by_order(drug.sections.all())
-    return MonographData(
-        path=f"{drug.slug}.md",
-        slug=drug.slug,
-        name=drug.name,
-        brand_names=list(drug.brand_names),
-        pronunciation=drug.pronunciation,
-        treats=drug.treats,
-        summary=drug.summary,
-        status=drug.status,
-        last_reviewed=drug.last_reviewed,
-        next_review_due=drug.next_review_due,
-        cycle_days_on=drug.cycle_days_on,
-        cycle_days_off=drug.cycle_days_off,
-        editorial_notes=drug.editorial_notes,
-        sources=[
-            SourceData(
-                key=s.key,
-                publisher=s.publisher,
-                title=s.title,
-                date=s.date,
-                url=s.url,
-                file=s.file,
-            )
-            for s in sources
-        ],
-        side_effects=[
-            SideEffectData(
-                effect=s.effect.slug,
-                band=s.band.reference,
-                text=s.text,
-                sources=keys(s),
-                figure_percent=s.figure_percent,
-                figure_text=s.figure_text,
-                help_rules=[
-                    HelpRuleData(urgency=r.urgency, text=r.text)
-                    for r in _by_order(s.help_rules.all())
-                ],
-                disagreements=notes(s),
-            )
-            for s in _by_order(drug.side_effects.all())
-        ],
-        precautions=[
-            PrecautionData(
-                kind=p.kind,
-                title=p.title,
-                text=p.text,
-                sources=keys(p),
-                applies_to=p.applies_to,
-                warning=p.warning,
-                disagreements=notes(p),
-            )
-            for p in _by_order(drug.precautions.all())
-        ],
-        sections=[
-            SectionData(kind=s.kind, title=s.title, text=s.text, sources=keys(s)) for s in sections
-        ],
-        disagreements=[
-            DisagreementData(topic=d.topic, text=d.text, sources=keys(d), section=s.kind)
-            for s in sections
-            for d in _by_order(s.disagreements.all())
-        ],
+    return canonical(
+        MonographData(
+            path=f"{drug.slug}.md",
+            slug=drug.slug,
+            name=drug.name,
+            brand_names=list(drug.brand_names),
+            pronunciation=drug.pronunciation,
+            treats=drug.treats,
+            summary=drug.summary,
+            status=drug.status,
+            last_reviewed=drug.last_reviewed,
+            next_review_due=drug.next_review_due,
+            cycle_days_on=drug.cycle_days_on,
+            cycle_days_off=drug.cycle_days_off,
+            editorial_notes=drug.editorial_notes,
+            sources=[
+                SourceData(
+                    key=s.key,
+                    publisher=s.publisher,
+                    title=s.title,
+                    date=s.date,
+                    url=s.url,
+                    file=s.file,
+                )
+                for s in _by_order(drug.sources.all())
+            ],
+            side_effects=[
+                SideEffectData(
+                    effect=s.effect.slug,
+                    band=s.band.reference,
+                    text=s.text,
+                    sources=keys(s),
+                    figure_percent=s.figure_percent,
+                    figure_text=s.figure_text,
+                    help_rules=[
+                        HelpRuleData(urgency=r.urgency, text=r.text)
+                        for r in _by_order(s.help_rules.all())
+                    ],
+                    disagreements=notes(s),
+                )
+                for s in _by_order(drug.side_effects.all())
+            ],
+            precautions=[
+                PrecautionData(
+                    kind=p.kind,
+                    title=p.title,
+                    text=p.text,
+                    sources=keys(p),
+                    applies_to=p.applies_to,
+                    warning=p.warning,
+                    disagreements=notes(p),
+                )
+                for p in _by_order(drug.precautions.all())
+            ],
+            sections=[
+                SectionData(kind=s.kind, title=s.title, text=s.text, sources=keys(s))
+                for s in sections
+            ],
+            disagreements=[
+                DisagreementData(topic=d.topic, text=d.text, sources=keys(d), section=s.kind)
+                for s in sections
+                for d in _by_order(s.disagreements.all())
+            ],
+        )
     )
 
 

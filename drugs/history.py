@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.db import DEFAULT_DB_ALIAS, transaction
 from simple_history.signals import post_create_historical_record
 
-from drugs.exporter import monograph_data, monograph_text
-from drugs.models import Drug, DrugSideEffect
+from drugs.exporter import FIGURE_STEP, canonical, monograph_data, monograph_text
+from drugs.models import Drug
 from drugs.monograph import (
     DisagreementData,
     HelpRuleData,
@@ -32,8 +32,6 @@ from drugs.monograph import (
 # Drugs loaded per round of prefetch queries when snapshots are filled (an import makes
 # thousands at once; SQLite limits the parameters of one query).
 CHUNK = 200
-# The smallest step of DrugSideEffect.figure_percent (two decimal places).
-FIGURE_STEP = Decimal(1).scaleb(-DrugSideEffect._meta.get_field("figure_percent").decimal_places)
 
 # --- plain data <-> JSON ------------------------------------------------------------------
 
@@ -142,29 +140,17 @@ _waiting = threading.local()
 def imported_snapshot(data: MonographData) -> dict | None:
     """The snapshot of a monograph as just imported, from its parsed data: what fill_snapshots
     would store after reloading the drug; None where the database might store it otherwise."""
-    values = snapshot_json(data)
-    # The exporter lists an item's sources in the order of the monograph's sources list.
-    rank = {s["key"]: i for i, s in enumerate(values["sources"])}
-    notes = list(values["disagreements"])
-    for item in [*values["sections"], *values["precautions"], *values["side_effects"], *notes]:
-        item["sources"] = sorted(set(item["sources"]), key=rank.__getitem__)
-    for item in [*values["precautions"], *values["side_effects"]]:
-        for note in item["disagreements"]:
-            note["sources"] = sorted(set(note["sources"]), key=rank.__getitem__)
-    # ... and the monograph's own notes grouped by section, in the order of the sections.
-    place = {s["kind"]: i for i, s in enumerate(values["sections"])}
-    if any(n["section"] not in place for n in notes):
+    sections = {s.kind for s in data.sections}
+    if any(n.section not in sections for n in data.disagreements):
         return None
-    values["disagreements"] = sorted(notes, key=lambda n: place[n["section"]])
-    for item, parsed in zip(values["side_effects"], data.side_effects, strict=True):
-        if parsed.figure_percent is not None:
-            # Read back with the column's decimal places; a figure the column would round is
-            # left to the reload, since databases round differently.
-            stored = parsed.figure_percent.quantize(FIGURE_STEP)
-            if stored != parsed.figure_percent:
-                return None
-            item["figure_percent"] = str(stored)
-    return values
+    for item in data.side_effects:
+        # A figure the column would round is left to the reload: databases round differently.
+        if (
+            item.figure_percent is not None
+            and item.figure_percent.quantize(FIGURE_STEP) != item.figure_percent
+        ):
+            return None
+    return snapshot_json(canonical(data))
 
 
 def fill_imported(parsed: dict[int, MonographData], using: str = DEFAULT_DB_ALIAS) -> None:
