@@ -288,7 +288,7 @@ class FrequencyBand(models.Model):
 class SideEffectQuerySet(models.QuerySet):
     def published(self):
         """Effects listed by at least one published drug."""
-        return self.filter(drug_effects__drug__status=Status.PUBLISHED).distinct()
+        return self.filter(drug_effects__drug__in=Drug.objects.published()).distinct()
 
 
 class SideEffect(models.Model):
@@ -311,6 +311,12 @@ class SideEffect(models.Model):
         return reverse("drugs:side_effect", kwargs={"slug": self.slug})
 
 
+class DrugSideEffectQuerySet(models.QuerySet):
+    def published(self):
+        """Entries of published drugs, by the one definition in DrugQuerySet.published()."""
+        return self.filter(drug__in=Drug.objects.published())
+
+
 class DrugSideEffect(MarkdownRendered):
     """One side effect as one drug's sources describe it."""
 
@@ -327,6 +333,8 @@ class DrugSideEffect(MarkdownRendered):
     text_html = models.TextField(editable=False, blank=True)
     sources = models.ManyToManyField(Source, related_name="+")
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = DrugSideEffectQuerySet.as_manager()
 
     class Meta:
         ordering = ["drug", "order"]

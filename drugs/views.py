@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from drugs.feedback import FeedbackForm, over_limit, safe_page
-from drugs.models import Drug, DrugSideEffect, GlossaryTerm, SideEffect, Status
+from drugs.models import Drug, DrugSideEffect, GlossaryTerm, SideEffect
 from drugs.presenters import DrugPage, compare_groups, effect_entries
 
 # More columns than this no longer fit side by side on a phone or on paper.
@@ -77,7 +77,7 @@ def render_drug_page(request: HttpRequest, drug: Drug, *, preview: bool = False)
 
 
 def side_effect_list(request: HttpRequest) -> HttpResponse:
-    published = DrugSideEffect.objects.filter(drug__status=Status.PUBLISHED).select_related("drug")
+    published = DrugSideEffect.objects.published().select_related("drug")
     effects = SideEffect.objects.published().prefetch_related(
         Prefetch("drug_effects", queryset=published.order_by("drug__name"), to_attr="listed_by")
     )
@@ -87,7 +87,8 @@ def side_effect_list(request: HttpRequest) -> HttpResponse:
 def side_effect_detail(request: HttpRequest, slug: str) -> HttpResponse:
     effect = get_object_or_404(SideEffect.objects.published(), slug=slug)
     items = (
-        DrugSideEffect.objects.filter(effect=effect, drug__status=Status.PUBLISHED)
+        DrugSideEffect.objects.published()
+        .filter(effect=effect)
         .select_related("drug", "effect", "band", "band__standard")
         .prefetch_related("help_rules", "sources", "disagreements__sources")
         .order_by("drug__name")

@@ -394,6 +394,21 @@ class TestSideEffectPages:
         assert client.get(reverse("drugs:side_effect", args=["infection"])).status_code == 404
         assert client.get(reverse("drugs:side_effect", args=["nothing"])).status_code == 404
 
+    def test_a_pending_revision_never_lists_an_effect(self, client):
+        live = full_drug()
+        full_drug(
+            slug="testamide--draft",
+            name="Revised testamide",
+            status=models.Status.PUBLISHED,
+            revision_of=live,
+        )
+
+        detail = text_of(client.get(reverse("drugs:side_effect", args=["infection"])))
+        listing = text_of(client.get(reverse("drugs:side_effects")))
+
+        assert "Revised testamide" not in detail
+        assert "revised testamide" not in listing.lower()
+
     def test_query_count_does_not_grow_with_drugs(self, client, django_assert_num_queries):
         full_drug()
         expected = count_queries(client, reverse("drugs:side_effect", args=["infection"]))

@@ -129,7 +129,8 @@ def find(
             FROM drugs_searchdocument d, q
             WHERE d.vector @@ q.q {restrict}
               AND (d.drug_id IS NULL OR d.drug_id IN (
-                  SELECT dr.id FROM drugs_drug dr WHERE dr.status = 'published'))
+                  SELECT dr.id FROM drugs_drug dr
+                  WHERE dr.status = 'published' AND dr.revision_of_id IS NULL))
             LIMIT {MAX_CANDIDATES}
         ),
         top AS (

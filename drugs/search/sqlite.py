@@ -119,7 +119,7 @@ def find(
         ) AS f
         JOIN {DOCS} d ON d.id = f.rowid
         LEFT JOIN drugs_drug dr ON dr.id = d.drug_id
-        WHERE d.drug_id IS NULL OR dr.status = 'published'
+        WHERE d.drug_id IS NULL OR (dr.status = 'published' AND dr.revision_of_id IS NULL)
         ORDER BY f.coverage DESC, f.rank, f.rowid
     """
     with connection.cursor() as cursor:
