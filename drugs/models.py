@@ -203,10 +203,6 @@ class Drug(models.Model):
         return reverse("drugs:detail", kwargs={"slug": self.slug})
 
     @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-    @property
     def review_overdue(self) -> bool:
         return self.next_review_due < timezone.localdate()
 

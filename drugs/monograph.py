@@ -40,14 +40,6 @@ class Problem:
         return f"{self.path}:{self.line}: {self.field}: {self.message}"
 
 
-class MonographError(Exception):
-    """Raised with every problem found, so an editor can fix them all in one pass."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
 # --- Plain data -------------------------------------------------------------------------
 
 
