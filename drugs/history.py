@@ -15,6 +15,7 @@ from dataclasses import dataclass, is_dataclass
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
 from drugs.exporter import FIGURE_STEP, canonical, monograph_data, monograph_text
@@ -168,6 +169,33 @@ def fill_imported(parsed: dict[int, MonographData], using: str = DEFAULT_DB_ALIA
                 monograph_data=snapshots[drug_id]
             )
     queue[:] = waiting
+
+
+def record_created(drugs: list[Drug], parsed: dict[int, MonographData]) -> None:
+    """The "created" history records of drugs an import has just bulk-inserted, each with its
+    snapshot from the parsed monograph (drug id -> data); others wait for the commit.
+
+    bulk_create sends no post_save, so simple_history makes no record itself: these rows are
+    the ones its bulk_history_create() would make, plus the snapshot, in one insert.
+    """
+    Historical = Drug.history.model
+    now = timezone.now()
+    records = []
+    for drug in drugs:
+        record = Historical(
+            history_date=now,
+            history_type="+",
+            history_user=Historical.get_default_history_user(drug),
+            history_change_reason=None,
+            monograph_data=imported_snapshot(parsed[drug.pk]),
+            **{field.attname: getattr(drug, field.attname) for field in Historical.tracked_fields},
+        )
+        records.append(record)
+    Historical.objects.bulk_create(records)
+    waiting = [(r.history_id, r.id) for r in records if r.monograph_data is None]
+    if waiting:
+        _queue(DEFAULT_DB_ALIAS).extend(waiting)
+        transaction.on_commit(lambda: _fill_waiting(DEFAULT_DB_ALIAS))
 
 
 def _queue(using: str) -> list[tuple[int, int]]:

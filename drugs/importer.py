@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from drugs import history
+from drugs.bulk import insert
 from drugs.cache import bump_content_version
 from drugs.models import (
     STANDARD_SCALE,
@@ -78,22 +79,7 @@ def import_content(content: ContentSet) -> ImportResult:
     result = ImportResult()
     try:
         with transaction.atomic(), index.paused():
-            importer = Importer(content, result)
-            importer.run()
-            # The parsed monographs are what the drugs' new history records should hold: no
-            # need to load every drug back from the database when the import commits.
-            history.fill_imported(importer.parsed)
-            # bulk_create sends no signals, so the search index is brought up to date here,
-            # in the same transaction, rather than by the signal handlers.
-            index.update_after_import(
-                [m.slug for m in content.monographs],
-                shared_changed=any(
-                    result.counts.get(kind, Counter())[action]
-                    for kind in ("side effects", "glossary terms")
-                    for action in ("created", "updated", "removed")
-                ),
-                changed=result.changed,
-            )
+            Importer(content, result).run()
             if result.changed:
                 # bulk_create sends no signals: make cached pages stale in the same commit.
                 bump_content_version()
@@ -116,6 +102,24 @@ def _apply(obj, values: dict) -> None:
         setattr(obj, name, value)
 
 
+# Drugs written per round. Their new rows go to the database in one batch per table, and are
+# then let go, so an import's memory stays flat however many monographs it holds.
+CHUNK = 200
+
+
+@dataclass
+class Written:
+    """One drug as the import leaves it, kept until its round's rows are in the database."""
+
+    drug: Drug
+    data: MonographData
+    # Whether the drug or any of its rows changed, so its search documents need rebuilding.
+    changed: bool
+    sections: list[Section]
+    precautions: list[Precaution]
+    side_effects: list[DrugSideEffect]
+
+
 class Importer:
     def __init__(self, content: ContentSet, result: ImportResult):
         self.content = content
@@ -124,6 +128,14 @@ class Importer:
         self.stale: list[tuple] = []
         # Drug id -> its parsed monograph, for the history snapshots (drugs.history).
         self.parsed: dict[int, MonographData] = {}
+        # Rows of the current round waiting to be inserted, and the drugs they belong to.
+        self.new_drugs: list[Drug] = []
+        self.pending: defaultdict[type, list] = defaultdict(list)
+        self.links: defaultdict[type, list] = defaultdict(list)
+        # (drug side effect, (urgency, text, order)) of the round's new help rules.
+        self.help_rules: list[tuple] = []
+        self.written: list[Written] = []
+        self.written_new: list[Written] = []
 
     def run(self) -> None:
         if self.content.bands is not None:
@@ -134,28 +146,98 @@ class Importer:
             self.sync_terms()
         if self.content.vocabulary is not None:
             self.sync_vocabulary()
+        # Every drug's documents show side effects' names: if those changed, rebuild them all.
+        self.effects_changed = self._changed("side effects")
         self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
         self.effects = {e.slug: e for e in SideEffect.objects.all()}
         self.effect_slugs = {e.pk: slug for slug, e in self.effects.items()}
-        existing = {
-            d.slug: d
-            for d in Drug.objects.filter(
-                slug__in=[m.slug for m in self.content.monographs]
-            ).prefetch_related(
-                "sources",
-                "sections__sources",
-                "precautions__sources",
-                "side_effects__sources",
-                "side_effects__help_rules",
-                "side_effects__band",
-                "disagreements__sources",
-            )
-        }
-        for data in self.content.monographs:
-            self.sync_drug(data, existing.get(data.slug))
+        monographs = self.content.monographs
+        for start in range(0, len(monographs), CHUNK):
+            chunk = monographs[start : start + CHUNK]
+            existing = {
+                d.slug: d
+                for d in Drug.objects.filter(slug__in=[m.slug for m in chunk]).prefetch_related(
+                    "sources",
+                    "sections__sources",
+                    "precautions__sources",
+                    "side_effects__sources",
+                    "side_effects__help_rules",
+                    "side_effects__band",
+                    "disagreements__sources",
+                )
+            }
+            for data in chunk:
+                self.sync_drug(data, existing.get(data.slug))
+            self.flush()
         for model, filters, kind in self.stale:
             deleted = model.objects.filter(**filters).delete()[1].get(model._meta.label, 0)
             self.result.add(kind, "removed", deleted)
+        # Records made by drug.save() (updated drugs): their snapshots come from the parsed files.
+        history.fill_imported(self.parsed)
+        if self.effects_changed:
+            imported = {m.slug for m in monographs}
+            index.rebuild_drugs(
+                Drug.objects.exclude(slug__in=imported).values_list("pk", flat=True)
+            )
+        if self._changed("glossary terms"):
+            index.rebuild_terms()
+
+    def _changed(self, kind: str) -> bool:
+        counts = self.result.counts.get(kind, Counter())
+        return any(counts[a] for a in ("created", "updated", "removed"))
+
+    def flush(self) -> None:
+        """Insert the round's new rows, parents before children, then its search documents."""
+        if self.new_drugs:
+            Drug.objects.bulk_create(self.new_drugs)
+            for drug, written in zip(self.new_drugs, self.written_new, strict=True):
+                self.parsed[drug.pk] = written.data
+            history.record_created(self.new_drugs, self.parsed)
+        # Related objects were assigned before their parents had ids: bulk_create reads the
+        # ids from them now, in this order.
+        for model in (Source, Section, Precaution, DrugSideEffect, Disagreement):
+            if self.pending.get(model):
+                model.objects.bulk_create(self.pending[model])
+        # Rows nothing points at, by the thousand: written as plain rows (drugs.bulk).
+        insert(
+            HelpRule,
+            ("side_effect_id", "urgency", "text", "order"),
+            [(owner.pk, *rule) for owner, rule in self.help_rules],
+        )
+        for model, links in self.links.items():
+            insert(
+                model.sources.through,
+                (f"{model._meta.model_name}_id", "source_id"),
+                [(obj.pk, source.pk) for obj, source in links],
+            )
+        rebuild = [w for w in self.written if w.changed or self.effects_changed]
+        if rebuild:
+            published = set(
+                Drug.objects.published()
+                .filter(pk__in=[w.drug.pk for w in rebuild])
+                .values_list("pk", flat=True)
+            )
+            index.replace_drug_documents(
+                {
+                    w.drug.pk: index.drug_documents(
+                        w.drug,
+                        w.sections,
+                        w.precautions,
+                        [
+                            (s, self.effects[item.effect], [r.text for r in item.help_rules])
+                            for s, item in zip(w.side_effects, w.data.side_effects, strict=True)
+                        ],
+                    )
+                    if w.drug.pk in published
+                    else []
+                    for w in rebuild
+                },
+                [w.drug for w in rebuild if w.drug.pk in published],
+            )
+        self.new_drugs, self.written_new, self.written = [], [], []
+        self.pending.clear()
+        self.links.clear()
+        self.help_rules = []
 
     def _counted(self) -> int:
         return sum(self.result.total(a) for a in ("created", "updated", "removed"))
@@ -268,14 +350,16 @@ class Importer:
         }
         is_new = drug is None
         if is_new:
-            drug = Drug.objects.create(slug=data.slug, **values)
+            # Inserted with the round's other new drugs (flush), with their history records.
+            drug = Drug(slug=data.slug, **values)
+            self.new_drugs.append(drug)
             self.result.add("drugs", "created")
         drug_changed = not is_new and _differs(drug, values)
         if drug_changed:
             _apply(drug, values)
             drug.save()
         self.drug = drug
-        if drug.revision_of_id is None:
+        if not is_new and drug.revision_of_id is None:
             # A pending revision's snapshot goes under its live drug's slug: left to the reload.
             self.parsed[drug.pk] = data
         before = self._counted()
@@ -304,6 +388,9 @@ class Importer:
                 for i, s in enumerate(data.sources)
             ],
         )
+        if not is_new and self.pending.get(Source):
+            # Rows already in the database may now cite a new source: it needs its id first.
+            Source.objects.bulk_create(self.pending.pop(Source))
         sections = self.sync_children(
             "sections",
             Section,
@@ -363,15 +450,28 @@ class Importer:
             data, sources, sections, precautions, side_effects, current("disagreements")
         )
 
+        children_changed = self._counted() != before
         if not is_new:
             self.result.add("drugs", "updated" if drug_changed else "unchanged")
-            if not drug_changed and self._counted() != before:
+            if not drug_changed and children_changed:
                 # Only a child changed: the drug's timestamp should still say so.
                 drug.save(update_fields=["updated_at"])
+        written = Written(
+            drug=drug,
+            data=data,
+            changed=is_new or drug_changed or children_changed,
+            sections=list(sections.values()),
+            precautions=list(precautions.values()),
+            side_effects=[side_effects[self.effects[s.effect].pk] for s in data.side_effects],
+        )
+        self.written.append(written)
+        if is_new:
+            self.written_new.append(written)
 
     def sync_children(self, kind, model, existing: dict, rows) -> dict:
-        """Create, update or remove one drug's children by natural key; return them by key."""
-        by_key, to_create = {}, []
+        """Update or remove one drug's children by natural key, and queue new ones for the
+        round's insert (flush); return them all by key."""
+        by_key = {}
         for key, identity, values, sources in rows:
             obj = existing.pop(key, None)
             if obj is None:
@@ -379,7 +479,9 @@ class Importer:
                 if isinstance(obj, MarkdownRendered):
                     obj.render()
                 obj.is_new = True
-                to_create.append((obj, sources))
+                self.pending[model].append(obj)
+                if sources:
+                    self.links[model] += [(obj, s) for s in sources]
                 self.result.add(kind, "created")
             else:
                 changed = _differs(obj, values)
@@ -393,22 +495,12 @@ class Importer:
                     changed = True
                 self.result.add(kind, "updated" if changed else "unchanged")
             by_key[key] = obj
-        if to_create:
-            model.objects.bulk_create([obj for obj, _ in to_create])
-            links = [(obj, s) for obj, sources in to_create for s in sources or ()]
-            if links:
-                through = model.sources.through
-                owner = f"{model._meta.model_name}_id"
-                through.objects.bulk_create(
-                    [through(**{owner: obj.pk, "source_id": s.pk}) for obj, s in links]
-                )
         if existing:
             model.objects.filter(pk__in=[o.pk for o in existing.values()]).delete()
             self.result.add(kind, "removed", len(existing))
         return by_key
 
     def sync_help_rules(self, data: MonographData, side_effects: dict) -> None:
-        to_create = []
         for item in data.side_effects:
             obj = side_effects[self.effects[item.effect].pk]
             wanted = [(r.urgency, r.text) for r in item.help_rules]
@@ -423,12 +515,8 @@ class Importer:
             if have:
                 obj.help_rules.all().delete()
                 self.result.add("help rules", "removed", len(have))
-            to_create += [
-                HelpRule(side_effect=obj, urgency=u, text=t, order=i)
-                for i, (u, t) in enumerate(wanted)
-            ]
+            self.help_rules += [(obj, (str(u), t, i)) for i, (u, t) in enumerate(wanted)]
             self.result.add("help rules", "created", len(wanted))
-        HelpRule.objects.bulk_create(to_create)
 
     def sync_disagreements(
         self, data, sources, sections, precautions, side_effects, current

@@ -188,6 +188,9 @@ class ContentSet:
 # --- YAML with line numbers ---------------------------------------------------------------
 
 
+STR_TAG = "tag:yaml.org,2002:str"
+
+
 class Node:
     """A YAML value with the line it starts on (1-based, in the file)."""
 
@@ -218,10 +221,17 @@ def _load_yaml(text: str, path: str, first_line: int, problems: list[Problem]) -
 
     def convert(node) -> Node:
         line = first_line + node.start_mark.line
+        if node.tag == STR_TAG and isinstance(node, yaml.ScalarNode):
+            # Most of a monograph is plain text: take it as is rather than through the
+            # constructor's general machinery (the same value, several times faster).
+            return Node(node.value, line)
         if isinstance(node, yaml.MappingNode):
             value, key_lines = {}, {}
             for key_node, value_node in node.value:
-                key = loader.construct_object(key_node, deep=True)
+                if key_node.tag == STR_TAG and isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value
+                else:
+                    key = loader.construct_object(key_node, deep=True)
                 key_line = first_line + key_node.start_mark.line
                 if not isinstance(key, str):
                     problems.append(Problem(path, key_line, str(key), "field names must be text"))

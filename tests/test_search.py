@@ -249,6 +249,40 @@ class TestIndexStaysCurrent:
         assert titles("prunes") == [("side-effect", "Constipation")]
         assert ("side-effect", "Constipation") not in titles("laxative")
 
+    def test_the_importers_documents_are_what_a_rebuild_makes(self, real_content):
+        def documents():
+            return sorted(
+                SearchDocument.objects.values_list(
+                    "kind", "object_id", "title", "url", "names", "keywords", "body", "drug_id"
+                )
+            )
+
+        imported = documents()
+        assert len(imported) > 100
+        call_command("rebuild_search_index", verbosity=0)
+        assert documents() == imported
+
+    def test_a_changed_shared_side_effect_reindexes_drugs_not_in_the_import(self, fixture_content):
+        call_command("import_monographs", str(fixture_content), verbosity=0)
+        effects = fixture_content / "side-effects.yaml"
+        effects.write_text(
+            effects.read_text().replace("name: Constipation", "name: Bunged up"),
+            encoding="utf-8",
+        )
+        call_command("import_monographs", str(effects), verbosity=0)
+        assert titles("bunged") == [("side-effect", "Bunged up")]
+
+    def test_an_imported_draft_has_no_documents(self, fixture_content):
+        path = fixture_content / "exampleamide.md"
+        call_command("import_monographs", str(fixture_content), verbosity=0)
+        assert SearchDocument.objects.filter(drug__isnull=False).exists()
+        path.write_text(
+            path.read_text().replace("status: published", "status: draft"), encoding="utf-8"
+        )
+        call_command("import_monographs", str(fixture_content), verbosity=0)
+        assert not SearchDocument.objects.filter(drug__isnull=False).exists()
+        assert titles("exampleamide") == []
+
     def test_the_importer_loads_the_vocabulary(self, fixture_content):
         (fixture_content / "vocabulary.yaml").write_text(
             "lay_terms:\n  - phrase: Bunged Up\n    means: [constipation]\n", encoding="utf-8"

@@ -1,7 +1,7 @@
 """Keeps the search documents in step with the content.
 
-One mechanism per way content changes: the importer calls update_after_import() at the end of
-its transaction (it bulk-creates rows, which sends no signals), and signal handlers here cover
+One mechanism per way content changes: the importer calls replace_drug_documents() as it writes
+(it bulk-creates rows, which sends no signals), and signal handlers here cover
 edits made one object at a time, as in the admin. The database's own triggers then keep the
 full-text index in step with the documents.
 """
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -21,6 +22,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.html import strip_tags
 
+from drugs.bulk import insert
 from drugs.models import (
     AppliesTo,
     Drug,
@@ -91,15 +93,39 @@ def plain(html_text: str) -> str:
 # --- documents ----------------------------------------------------------------------------
 
 
-def drug_documents(drug: Drug) -> list[SearchDocument]:
-    """Every document of a drug (with sections, precautions and side effects prefetched)."""
+class Document(NamedTuple):
+    """A row of SearchDocument, written straight to its table (drugs.bulk.insert)."""
+
+    drug_id: int | None
+    kind: str
+    object_id: int | None
+    title: str
+    url: str
+    names: str
+    keywords: str
+    body: str
+
+
+def _insert(docs: list[Document]) -> None:
+    insert(SearchDocument, Document._fields, docs)
+
+
+def drug_documents(
+    drug: Drug,
+    sections: Iterable[Section],
+    precautions: Iterable[Precaution],
+    side_effects: Iterable[tuple[DrugSideEffect, SideEffect, list[str]]],
+) -> list[Document]:
+    """Every document of a drug, from its rows: side effects come with their shared effect
+    and the texts of their get-help rules."""
     # reverse() once per drug rather than once per document: it is most of a document's cost.
     page = drug_url(drug.slug)
 
     def doc(kind, object_id, title, anchor, names="", keywords="", body=""):
-        return SearchDocument(
-            drug=drug,
-            kind=kind,
+        return Document(
+            drug_id=drug.pk,
+            # The plain value: a database driver may write an enum member by its name.
+            kind=SearchKind(kind).value,
             object_id=object_id,
             title=title[:300],
             url=f"{page}#{anchor}" if anchor else page,
@@ -129,7 +155,7 @@ def drug_documents(drug: Drug) -> list[SearchDocument]:
             keywords=f"{s.title}. {SectionKind(s.kind).label}",
             body=plain(s.text_html),
         )
-        for s in drug.sections.all()
+        for s in sections
     ]
     docs += [
         doc(
@@ -143,27 +169,38 @@ def drug_documents(drug: Drug) -> list[SearchDocument]:
             ),
             body=plain(p.text_html),
         )
-        for p in drug.precautions.all()
+        for p in precautions
     ]
     docs += [
         doc(
             SearchKind.SIDE_EFFECT,
             s.pk,
-            s.effect.name,
-            side_effect_anchor(s.effect.slug),
-            names=s.effect.name,
-            keywords=". ".join([*s.effect.lay_names, *s.effect.synonyms]),
+            effect.name,
+            side_effect_anchor(effect.slug),
+            names=effect.name,
+            keywords=". ".join([*effect.lay_names, *effect.synonyms]),
             # With its get-help thresholds, which people search for ("temperature 38").
-            body=" ".join([plain(s.text_html), *(f"{r.text}." for r in s.help_rules.all())]),
+            body=" ".join([plain(s.text_html), *(f"{text}." for text in help_texts)]),
         )
-        for s in drug.side_effects.all()
+        for s, effect, help_texts in side_effects
     ]
     return docs
 
 
-def term_document(term: GlossaryTerm) -> SearchDocument:
-    return SearchDocument(
-        kind=SearchKind.GLOSSARY,
+def loaded_drug_documents(drug: Drug) -> list[Document]:
+    """drug_documents() of a drug loaded by _drugs(), with its rows prefetched."""
+    return drug_documents(
+        drug,
+        drug.sections.all(),
+        drug.precautions.all(),
+        [(s, s.effect, [r.text for r in s.help_rules.all()]) for s in drug.side_effects.all()],
+    )
+
+
+def term_document(term: GlossaryTerm) -> Document:
+    return Document(
+        drug_id=None,
+        kind=SearchKind.GLOSSARY.value,
         object_id=term.pk,
         title=term.term,
         url=term.get_absolute_url(),
@@ -190,7 +227,7 @@ def _drugs(ids: Iterable[int]):
     )
 
 
-def _add_words(docs: list[SearchDocument]) -> None:
+def _add_words(docs: list[Document]) -> None:
     found = set()
     for d in docs:
         found.update(words(f"{d.names} {d.keywords} {d.body}"))
@@ -223,18 +260,28 @@ def _add_names(drugs: list[Drug]) -> None:
     )
 
 
+def replace_drug_documents(documents: dict[int, list[Document]], drugs: list[Drug]) -> None:
+    """Make these documents (drug id -> its documents) the drugs' only ones, and point the
+    names of these published drugs at them."""
+    ids = list(documents)
+    _delete(SearchDocument.objects.filter(drug_id__in=ids))
+    SearchWord.objects.filter(drug_id__in=ids).update(drug=None)
+    docs = [d for drug_docs in documents.values() for d in drug_docs]
+    _insert(docs)
+    _add_words(docs)
+    _add_names(drugs)
+
+
 def rebuild_drugs(ids: Iterable[int]) -> None:
     """Replace the documents of these drugs; unpublished or deleted drugs end up with none."""
     ids = list(ids)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        _delete(SearchDocument.objects.filter(drug_id__in=chunk))
-        SearchWord.objects.filter(drug_id__in=chunk).update(drug=None)
-        drugs = list(_drugs(chunk))
-        docs = [d for drug in drugs for d in drug_documents(drug)]
-        SearchDocument.objects.bulk_create(docs, batch_size=500)
-        _add_words(docs)
-        _add_names(drugs)
+        drugs = {drug.pk: drug for drug in _drugs(chunk)}
+        replace_drug_documents(
+            {pk: loaded_drug_documents(drugs[pk]) if pk in drugs else [] for pk in chunk},
+            list(drugs.values()),
+        )
 
 
 def rebuild_terms(ids: Iterable[int] | None = None) -> None:
@@ -246,7 +293,7 @@ def rebuild_terms(ids: Iterable[int] | None = None) -> None:
         terms = terms.filter(pk__in=list(ids))
     _delete(docs)
     new = [term_document(t) for t in terms]
-    SearchDocument.objects.bulk_create(new, batch_size=500)
+    _insert(new)
     _add_words(new)
 
 
@@ -256,19 +303,6 @@ def rebuild_all() -> None:
     _delete(SearchWord.objects.all())
     rebuild_drugs(Drug.objects.published().values_list("pk", flat=True))
     rebuild_terms()
-
-
-def update_after_import(slugs: list[str], shared_changed: bool, changed: bool) -> None:
-    """Called by the importer inside its transaction."""
-    if not changed:
-        return
-    if shared_changed:
-        # A side effect's name or a glossary term may show in every drug's documents.
-        _delete(SearchDocument.objects.all())
-        rebuild_drugs(Drug.objects.values_list("pk", flat=True))
-        rebuild_terms()
-    else:
-        rebuild_drugs(Drug.objects.filter(slug__in=slugs).values_list("pk", flat=True))
 
 
 # --- edits one object at a time (the admin) -----------------------------------------------

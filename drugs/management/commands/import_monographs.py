@@ -4,6 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from drugs.bulk import fewer_collections
 from drugs.importer import ImportFailed, import_content, validate
 from drugs.monograph import expand_paths, read_content
 
@@ -22,7 +23,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--check", action="store_true", help="validate only; write nothing")
 
-    def handle(self, *args, paths, check, verbosity, **options):
+    def handle(self, *args, **options):
+        with fewer_collections():
+            self.load(**options)
+
+    def load(self, *, paths, check, verbosity, **options):
         files, problems = expand_paths(paths or [Path(settings.CONTENT_DIR)])
         if not files and not problems:
             raise CommandError("No monographs found.")
