@@ -262,6 +262,26 @@ class TestIndexStaysCurrent:
         call_command("rebuild_search_index", verbosity=0)
         assert documents() == imported
 
+    def test_documents_added_in_bulk_are_all_indexed_and_later_edits_too(
+        self, fixture_content, monkeypatch
+    ):
+        # Every insert of documents takes the bulk path (SQLite indexes them together).
+        monkeypatch.setattr("drugs.search.sqlite.BULK_FROM", 1)
+        call_command("import_monographs", str(fixture_content), verbosity=0)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                # Fails ("malformed") unless the index holds exactly the documents' words.
+                cursor.execute(
+                    "INSERT INTO drugs_searchdocument_fts(drugs_searchdocument_fts, rank) "
+                    "VALUES ('integrity-check', 1)"
+                )
+        assert ("side-effect", "Constipation") in titles("laxative")
+        # The row trigger is back for edits one row at a time.
+        SearchDocument.objects.create(
+            kind=SearchKind.GLOSSARY, title="Zebra", url="/z/", names="zebra", body="Stripes."
+        )
+        assert titles("zebra") == [("glossary", "Zebra")]
+
     def test_a_changed_shared_side_effect_reindexes_drugs_not_in_the_import(self, fixture_content):
         call_command("import_monographs", str(fixture_content), verbosity=0)
         effects = fixture_content / "side-effects.yaml"

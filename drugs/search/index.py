@@ -38,6 +38,7 @@ from drugs.models import (
     SectionKind,
     SideEffect,
 )
+from drugs.search import backend
 from drugs.search.anchors import (
     drug_url,
     precaution_anchor,
@@ -107,7 +108,8 @@ class Document(NamedTuple):
 
 
 def _insert(docs: list[Document]) -> None:
-    insert(SearchDocument, Document._fields, docs)
+    with backend().adding_documents(len(docs)):
+        insert(SearchDocument, Document._fields, docs)
 
 
 def drug_documents(

@@ -5,6 +5,8 @@ The vector column is filled by a trigger, so every insert or update (bulk ones i
 indexed; the model does not declare it, since SQLite has no such column.
 """
 
+from contextlib import nullcontext
+
 from django.db import connection
 
 from drugs.search.query import Hit, Query
@@ -65,6 +67,11 @@ def install(executor) -> None:
 def uninstall(executor) -> None:
     for statement in UNINSTALL:
         executor.execute(statement)
+
+
+def adding_documents(count: int):
+    """Nothing to do: the row trigger only fills the row's own vector."""
+    return nullcontext()
 
 
 # --- queries ------------------------------------------------------------------------------

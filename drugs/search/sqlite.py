@@ -4,7 +4,9 @@ Both FTS5 tables are external-content tables kept in step by triggers, so every 
 or delete of a search document or word (bulk ones included) reaches the index.
 """
 
-from django.db import connection
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 
 from drugs.search.query import Hit, Query
 
@@ -16,6 +18,18 @@ WORDS_FTS = "drugs_searchword_fts"
 WEIGHTS = "bm25(10.0, 4.0, 1.0)"
 
 
+DOCS_COLUMNS = ["names", "keywords", "body"]
+# Inserts of at least this many documents are indexed together (adding_documents).
+BULK_FROM = 1000
+
+
+def _insert_trigger(fts: str, table: str, columns: list[str]) -> str:
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+    return f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END"
+
+
 def _fts_table(fts: str, table: str, columns: list[str], tokenize: str) -> list[str]:
     cols = ", ".join(columns)
     new = ", ".join(f"new.{c}" for c in columns)
@@ -25,7 +39,7 @@ def _fts_table(fts: str, table: str, columns: list[str], tokenize: str) -> list[
     return [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, "
         f"content='{table}', content_rowid='id', tokenize='{tokenize}')",
-        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
+        _insert_trigger(fts, table, columns),
         f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
         f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE ON {table} BEGIN {delete} {insert} END",
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
@@ -36,7 +50,7 @@ SCHEMA = [
     *_fts_table(
         DOCS_FTS,
         DOCS,
-        ["names", "keywords", "body"],
+        DOCS_COLUMNS,
         "porter unicode61 remove_diacritics 2",
     ),
     f"INSERT INTO {DOCS_FTS}({DOCS_FTS}, rank) VALUES ('rank', '{WEIGHTS}')",
@@ -56,6 +70,32 @@ def install(executor) -> None:
 def uninstall(executor) -> None:
     for statement in UNINSTALL:
         executor.execute(statement)
+
+
+@contextmanager
+def adding_documents(count: int):
+    """Index the documents inserted in this block with one statement at its end, not row by
+    row: for an import's thousands, the trigger costs four times as much (6.5 s against 1.5 s
+    for 126,000 documents).
+
+    The insert trigger is dropped for the block and made again, in one transaction: other
+    connections only ever see the table with it (schema changes are transactional in SQLite).
+    """
+    if count < BULK_FROM:
+        yield
+        return
+    cols = ", ".join(DOCS_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Ids only grow (AUTOINCREMENT): the block's rows are those above the largest now.
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {DOCS}")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"DROP TRIGGER {DOCS_FTS}_ai")
+        yield
+        cursor.execute(
+            f"INSERT INTO {DOCS_FTS}(rowid, {cols}) SELECT id, {cols} FROM {DOCS} WHERE id > %s",
+            [before],
+        )
+        cursor.execute(_insert_trigger(DOCS_FTS, DOCS, DOCS_COLUMNS))
 
 
 # --- queries ------------------------------------------------------------------------------
