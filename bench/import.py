@@ -59,16 +59,21 @@ def generate(source: Path, target: Path, count: int) -> None:
         (target / f"{slug}.md").write_text(text, encoding="utf-8")
 
 
-def manage(env: dict, *args: str) -> float:
-    """Run a management command; return its wall time in seconds."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return elapsed
+def manage(env: dict, *args: str) -> tuple[float, float]:
+    """Run a management command; return its wall time in seconds and its peak memory in MB."""
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+        # wait4 gives this child's own resource use: its peak resident size in KB (Linux).
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            out.seek(0)
+            sys.exit(f"manage.py {' '.join(args)} failed:\n{out.read()}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def database(postgres: bool, folder: Path):
@@ -97,15 +102,18 @@ def main() -> int:
                 "LOG_LEVEL": "WARNING",
             }
             manage(env, "migrate", "--noinput", "-v", "0")
-            first = manage(env, "import_monographs", "-v", "0", str(files))
-            second = manage(env, "import_monographs", "-v", "0", str(files))
-            startup = manage(env, "check")
+            first, first_mb = manage(env, "import_monographs", "-v", "0", str(files))
+            second, second_mb = manage(env, "import_monographs", "-v", "0", str(files))
+            startup, startup_mb = manage(env, "check")
 
     engine = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{args.count} monographs copied from {source.relative_to(ROOT)} into {engine}")
-    print(f"  first import:    {first:6.1f} s  ({args.count / first:,.0f} monographs/s)")
-    print(f"  re-import (none changed): {second:6.1f} s")
-    print(f"  (of each, Django start-up: {startup:.1f} s)")
+    print(
+        f"  first import:    {first:6.1f} s  ({args.count / first:,.0f} monographs/s), "
+        f"peak memory {first_mb:,.0f} MB"
+    )
+    print(f"  re-import (none changed): {second:6.1f} s, peak memory {second_mb:,.0f} MB")
+    print(f"  (of each, Django start-up: {startup:.1f} s and {startup_mb:,.0f} MB)")
     # Start-up is paid once whatever the count; the rest grows with the number of monographs.
     projected = startup + max(first - startup, 0) * TARGET_COUNT / args.count
     if args.count != TARGET_COUNT:
