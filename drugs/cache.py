@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, has_vary_header
 from django.utils.http import http_date
@@ -143,11 +144,18 @@ def release() -> str:
     return digest.hexdigest()[:12]
 
 
+def _resolve(request: HttpRequest):
+    try:
+        return resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+
+
 def page_key(request: HttpRequest) -> str | None:
     """The cache key of this request's page, or None when it must be rendered afresh."""
     if not settings.PAGE_CACHE_ENABLED or request.method != "GET":
         return None
-    match = request.resolver_match
+    match = request.resolver_match or _resolve(request)
     if match is None or match.namespace not in settings.PAGE_CACHE_NAMESPACES:
         return None
     if any(name in request.COOKIES for name in PERSONAL_COOKIES):
@@ -194,12 +202,20 @@ def _finish(request: HttpRequest, response: HttpResponse, etag: str, stored_at: 
 
 
 class PublicPageCacheMiddleware:
-    """Serve anonymous GETs of public pages from the cache; store what is safe to share."""
+    """Serve anonymous GETs of public pages from the cache; store what is safe to share.
+
+    A hit is answered before the middleware below this one and the view run, as Django's own
+    FetchFromCacheMiddleware does: CSRF, sessions' users and messages play no part in a page
+    that is the same for every visitor, and their headers were stored with it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        hit = self.lookup(request)
+        if hit is not None:
+            return hit
         response = self.get_response(request)
         key = getattr(request, "page_cache_key", None)
         if key is None or request.page_cache != "miss":
@@ -222,7 +238,8 @@ class PublicPageCacheMiddleware:
             )
         return _finish(request, response, etag, stored_at)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def lookup(self, request) -> HttpResponse | None:
+        """The cached page for this request, or None (then request.page_cache says why)."""
         key = page_key(request)
         if key is None:
             return None

@@ -40,6 +40,17 @@ class TestPageCache:
         assert second["Content-Type"] == first["Content-Type"]
         assert "Exampleamide" in second.content.decode()
 
+    def test_a_hit_is_answered_before_the_middleware_below_the_cache(
+        self, client, content, drug_url
+    ):
+        first = client.get(drug_url)
+        second = client.get(drug_url)
+
+        assert cache_state(second) == "hit"
+        # AuthenticationMiddleware, below the cache, gives every request it sees a user.
+        assert hasattr(first.wsgi_request, "user")
+        assert not hasattr(second.wsgi_request, "user")
+
     def test_cached_pages_still_carry_the_security_headers(self, client, content, drug_url):
         client.get(drug_url)
         response = client.get(drug_url)
