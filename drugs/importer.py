@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from drugs import history
-from drugs.bulk import insert
+from drugs.bulk import collect_round, insert
 from drugs.cache import bump_content_version
 from drugs.models import (
     STANDARD_SCALE,
@@ -169,6 +169,9 @@ class Importer:
             for data in chunk:
                 self.sync_drug(data, existing.get(data.slug))
             self.flush()
+            del existing
+            if len(monographs) > CHUNK:
+                collect_round()
         for model, filters, kind in self.stale:
             deleted = model.objects.filter(**filters).delete()[1].get(model._meta.label, 0)
             self.result.add(kind, "removed", deleted)

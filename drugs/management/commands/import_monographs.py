@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from drugs.bulk import fewer_collections
+from drugs.bulk import fewer_collections, keep_out_of_collections
 from drugs.importer import ImportFailed, import_content, validate
 from drugs.monograph import expand_paths, read_content
 
@@ -43,6 +43,8 @@ class Command(BaseCommand):
                     )
 
         content, found = read_content(files, progress)
+        # Alive for the whole import: no collection needs to look at them again.
+        keep_out_of_collections()
         problems += found
         if not problems:
             problems = validate(content)
