@@ -1,5 +1,5 @@
-"""Plain multi-row inserts for the rows an import writes by the hundred thousand, and
-lighter garbage collection while it runs.
+"""Plain inserts (one statement run for every row) for the rows an import writes by the
+hundred thousand, and lighter garbage collection while it runs.
 
 bulk_create() builds a model instance and runs every field's conversions for each row: most of
 an import's time once thousands of monographs are loaded. The rows written here are plain
