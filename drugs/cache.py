@@ -144,19 +144,16 @@ def release() -> str:
     return digest.hexdigest()[:12]
 
 
-def _resolve(request: HttpRequest):
-    try:
-        return resolve(request.path_info, getattr(request, "urlconf", None))
-    except Resolver404:
-        return None
-
-
 def page_key(request: HttpRequest) -> str | None:
     """The cache key of this request's page, or None when it must be rendered afresh."""
     if not settings.PAGE_CACHE_ENABLED or request.method != "GET":
         return None
-    match = request.resolver_match or _resolve(request)
-    if match is None or match.namespace not in settings.PAGE_CACHE_NAMESPACES:
+    # Looked up before Django resolves the URL itself (a hit never gets that far).
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    if match.namespace not in settings.PAGE_CACHE_NAMESPACES:
         return None
     if any(name in request.COOKIES for name in PERSONAL_COOKIES):
         return None

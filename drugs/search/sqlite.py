@@ -23,19 +23,21 @@ DOCS_COLUMNS = ["names", "keywords", "body"]
 BULK_FROM = 1000
 
 
-def _insert_trigger(fts: str, table: str, columns: list[str]) -> str:
-    cols = ", ".join(columns)
+def _index_new_row(fts: str, columns: list[str]) -> str:
     new = ", ".join(f"new.{c}" for c in columns)
-    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+    return f"INSERT INTO {fts}(rowid, {', '.join(columns)}) VALUES (new.id, {new});"
+
+
+def _insert_trigger(fts: str, table: str, columns: list[str]) -> str:
+    insert = _index_new_row(fts, columns)
     return f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END"
 
 
 def _fts_table(fts: str, table: str, columns: list[str], tokenize: str) -> list[str]:
     cols = ", ".join(columns)
-    new = ", ".join(f"new.{c}" for c in columns)
     old = ", ".join(f"old.{c}" for c in columns)
     delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"
-    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+    insert = _index_new_row(fts, columns)
     return [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, "
         f"content='{table}', content_rowid='id', tokenize='{tokenize}')",
