@@ -263,8 +263,8 @@ def _add_names(drugs: list[Drug]) -> None:
 
 
 def replace_drug_documents(documents: dict[int, list[Document]], drugs: list[Drug]) -> None:
-    """Make these documents (drug id -> its documents) the drugs' only ones, and point the
-    names of these published drugs at them."""
+    """Make these documents (drug id -> its documents) the drugs' only ones, and point each
+    name of the given published drugs at its drug."""
     ids = list(documents)
     _delete(SearchDocument.objects.filter(drug_id__in=ids))
     SearchWord.objects.filter(drug_id__in=ids).update(drug=None)
