@@ -242,9 +242,15 @@ def report(engine: str, results: list[Result], args) -> bool:
     by_name = {r.name: r for r in results}
     baseline = by_name["baseline"].rps
     cache = "local memory" if args.no_redis else "Redis"
+    reuse_ms = int(os.environ.get("PAGE_CACHE_VERSION_REUSE_MS") or 0)
+    version = (
+        f"content version reused for {reuse_ms} ms per worker"
+        if reuse_ms > 0
+        else "content version read on every hit"
+    )
     print(
-        f"\n{engine}, {cache} cache: {args.connections} connections, {args.duration} s per URL, "
-        f"{args.workers} gunicorn workers"
+        f"\n{engine}, {cache} cache, {version}: {args.connections} connections, "
+        f"{args.duration} s per URL, {args.workers} gunicorn workers"
     )
     print(f"  {'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}  target")
     ok = True

@@ -3,7 +3,8 @@
 Every save or delete of content bumps `ContentVersion` inside the same transaction (signals,
 plus an explicit bump after the importer's bulk writes). Cache keys include the version, so a
 publish makes every cached page unreachable the moment it commits, on every worker and server,
-whatever the cache backend. Keys also include a digest of the code and templates, so a deploy
+whatever the cache backend (unless PAGE_CACHE_VERSION_REUSE_MS lets workers reuse a read for a
+while: see content_version). Keys also include a digest of the code and templates, so a deploy
 never serves pages rendered by the previous release.
 """
 
@@ -78,8 +79,8 @@ local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_ENTRIES)
 VERSION_SQL = f"SELECT version, changed_at FROM {ContentVersion._meta.db_table} WHERE id = %s"
 
 
-def content_version() -> str:
-    """The current content version, as a token for cache keys; "0" before any save.
+def database_version() -> str:
+    """The content version in the database, as a token for cache keys; "0" before any save.
 
     The time of the last bump is part of it, so a database restored from a backup, or a
     test's fresh database, never meets pages cached under the same number for other content.
@@ -92,13 +93,36 @@ def content_version() -> str:
     return f"{row[0]}.{row[1]}".replace(" ", "T") if row else "0"
 
 
+# (token, time.monotonic() when read) of this process's last read, for
+# PAGE_CACHE_VERSION_REUSE_MS; replaced whole, so threads never see half an update.
+_last_read: tuple[str | None, float] = (None, 0.0)
+
+
+def content_version() -> str:
+    """The version that cache keys are built from: the database's, read on every call unless
+    PAGE_CACHE_VERSION_REUSE_MS lets this process reuse its last read for a while."""
+    global _last_read
+    reuse_ms = settings.PAGE_CACHE_VERSION_REUSE_MS
+    if reuse_ms <= 0:
+        return database_version()
+    token, read_at = _last_read
+    now = time.monotonic()
+    if token is None or (now - read_at) * 1000 >= reuse_ms:
+        token = database_version()
+        _last_read = (token, now)
+    return token
+
+
 def bump_content_version() -> None:
     """Make every cached page stale; call after writes that send no signals (bulk_create)."""
+    global _last_read
     updated = ContentVersion.objects.filter(pk=VERSION_PK).update(
         version=F("version") + 1, changed_at=timezone.now()
     )
     if not updated:
         ContentVersion.objects.get_or_create(pk=VERSION_PK, defaults={"version": 1})
+    # The process that made the change sees it at once, whatever the reuse setting.
+    _last_read = (None, 0.0)
 
 
 def _content_changed(sender, **kwargs) -> None:

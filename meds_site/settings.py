@@ -243,6 +243,11 @@ else:
 PAGE_CACHE_ENABLED = envbool("PAGE_CACHE_ENABLED", True)
 # How long a rendered page stays in the cache; a publish makes it unreachable at once anyway.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
+# 0 (the default): every cached hit reads the content version from the database, so a publish
+# shows on every worker at once. Above 0, a worker reuses its last read for this many ms: no
+# database round trip on most hits, but a publish can take that long to reach other workers
+# (the worker that published sees it at once). See drugs.cache and bench/README.md.
+PAGE_CACHE_VERSION_REUSE_MS = envint("PAGE_CACHE_VERSION_REUSE_MS", 0)
 # Pages each worker also keeps in its own memory, in front of Redis (0 to keep none).
 PAGE_CACHE_LOCAL_ENTRIES = envint("PAGE_CACHE_LOCAL_ENTRIES", 200 if REDIS_URL else 0)
 # Browsers and CDNs may reuse a page this long without asking; 0 makes them revalidate every

@@ -1,8 +1,11 @@
 """The public page cache: what it stores, what it never stores, and that a publish shows at once."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
 
 from drugs import cache as page_cache
@@ -229,3 +232,50 @@ class TestWhatIsNeverShared:
 
         assert cache_state(response) is None
         assert "private" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+class TestVersionReuse:
+    """PAGE_CACHE_VERSION_REUSE_MS: a worker may reuse its last read of the content version."""
+
+    @pytest.fixture(autouse=True)
+    def forget_the_last_read(self, monkeypatch):
+        # Module state: a read left by an earlier test belongs to another database.
+        monkeypatch.setattr(page_cache, "_last_read", (None, 0.0))
+
+    def test_off_by_default_every_hit_reads_the_version(self):
+        assert settings.PAGE_CACHE_VERSION_REUSE_MS == 0
+
+    def test_reused_hits_make_no_query(
+        self, client, content, drug_url, settings, django_assert_num_queries
+    ):
+        settings.PAGE_CACHE_VERSION_REUSE_MS = 60_000
+        client.get(drug_url)
+        with django_assert_num_queries(0):
+            response = client.get(drug_url)
+        assert cache_state(response) == "hit"
+
+    def test_a_change_made_in_this_process_shows_at_once(self, client, content, drug_url, settings):
+        settings.PAGE_CACHE_VERSION_REUSE_MS = 60_000
+        client.get(drug_url)
+        drug = Drug.objects.get(slug="exampleamide")
+        drug.summary = "A freshly reviewed summary."
+        drug.save()
+
+        assert "A freshly reviewed summary." in client.get(drug_url).content.decode()
+
+    def test_another_workers_change_shows_once_the_reuse_time_is_up(
+        self, client, content, drug_url, settings
+    ):
+        settings.PAGE_CACHE_VERSION_REUSE_MS = 200
+        client.get(drug_url)
+        # As another worker's publish looks from here: the rows and the version change,
+        # and this process's own bump (which forgets its last read) never runs.
+        Drug.objects.filter(slug="exampleamide").update(summary="Published elsewhere.")
+        ContentVersion.objects.update(version=F("version") + 1)
+
+        assert cache_state(client.get(drug_url)) == "hit"
+        time.sleep(0.25)
+        response = client.get(drug_url)
+        assert cache_state(response) == "miss"
+        assert "Published elsewhere." in response.content.decode()
