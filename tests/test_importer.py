@@ -121,6 +121,60 @@ class TestImport:
 
         assert list(HelpRule.objects.values_list("urgency", flat=True)) == ["immediate"]
 
+    def test_a_reimported_edit_matches_a_fresh_import_of_the_same_file(self, fixture_content):
+        from drugs.exporter import monograph_data, monograph_text
+
+        def exported() -> str:
+            return monograph_text(
+                monograph_data(Drug.objects.with_monograph().get(slug="exampleamide"))
+            )
+
+        run_import(fixture_content)
+        effects = fixture_content / "side-effects.yaml"
+        effects.write_text(effects.read_text() + "  - slug: rash\n    name: Rash\n")
+        path = fixture_content / "exampleamide.md"
+        # A new source, cited by rows already in the database and by a new side effect with
+        # a help rule and a note: the rows an import writes in its batched round.
+        replace(
+            path,
+            "side_effects:\n",
+            "  - id: nhs\n    publisher: NHS\n    title: Exampleamide\nside_effects:\n",
+        )
+        replace(path, "{#about sources=leaflet}", "{#about sources=leaflet,nhs}")
+        replace(
+            path,
+            "sources: [leaflet, database]\n    text: You may feel",
+            "sources: [nhs]\n    text: You may feel",
+        )
+        replace(
+            path,
+            "precautions:\n",
+            "  - effect: rash\n"
+            "    band: leaflet:common\n"
+            "    sources: [nhs, leaflet]\n"
+            "    text: You may get a rash.\n"
+            "    get_help:\n"
+            "      - urgency: immediate\n"
+            "        when: the rash blisters\n"
+            "    disagreements:\n"
+            "      - topic: How common a rash is\n"
+            "        sources: [nhs, leaflet]\n"
+            "        text: Sources differ. Ask your team.\n"
+            "precautions:\n",
+        )
+
+        run_import(fixture_content)
+        edited = exported()
+        Drug.objects.all().delete()
+        run_import(fixture_content)
+
+        assert "id: nhs" in edited and "the rash blisters" in edited
+        assert exported() == edited
+        assert set(Section.objects.get(kind="about").sources.values_list("key", flat=True)) == {
+            "leaflet",
+            "nhs",
+        }
+
     def test_check_validates_without_writing(self, fixture_content):
         out, _ = run_import(fixture_content, check=True)
 
