@@ -51,6 +51,10 @@ class ImportResult:
     def changed(self) -> bool:
         return any(self.total(a) for a in ("created", "updated", "removed"))
 
+    def changed_in(self, kind: str) -> bool:
+        counts = self.counts.get(kind, Counter())
+        return any(counts[a] for a in ("created", "updated", "removed"))
+
     def lines(self) -> list[str]:
         return [
             f"{kind}: " + ", ".join(f"{c[a]} {a}" for a in ACTIONS)
@@ -129,13 +133,11 @@ class Importer:
         # Drug id -> its parsed monograph, for the history snapshots (drugs.history).
         self.parsed: dict[int, MonographData] = {}
         # Rows of the current round waiting to be inserted, and the drugs they belong to.
-        self.new_drugs: list[Drug] = []
         self.pending: defaultdict[type, list] = defaultdict(list)
         self.links: defaultdict[type, list] = defaultdict(list)
         # (drug side effect, (urgency, text, order)) of the round's new help rules.
         self.help_rules: list[tuple] = []
         self.written: list[Written] = []
-        self.written_new: list[Written] = []
 
     def run(self) -> None:
         if self.content.bands is not None:
@@ -147,7 +149,7 @@ class Importer:
         if self.content.vocabulary is not None:
             self.sync_vocabulary()
         # Every drug's documents show side effects' names: if those changed, rebuild them all.
-        self.effects_changed = self._changed("side effects")
+        self.effects_changed = self.result.changed_in("side effects")
         self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
         self.effects = {e.slug: e for e in SideEffect.objects.all()}
         self.effect_slugs = {e.pk: slug for slug, e in self.effects.items()}
@@ -182,20 +184,18 @@ class Importer:
             index.rebuild_drugs(
                 Drug.objects.exclude(slug__in=imported).values_list("pk", flat=True)
             )
-        if self._changed("glossary terms"):
+        if self.result.changed_in("glossary terms"):
             index.rebuild_terms()
-
-    def _changed(self, kind: str) -> bool:
-        counts = self.result.counts.get(kind, Counter())
-        return any(counts[a] for a in ("created", "updated", "removed"))
 
     def flush(self) -> None:
         """Insert the round's new rows, parents before children, then its search documents."""
-        if self.new_drugs:
-            Drug.objects.bulk_create(self.new_drugs)
-            for drug, written in zip(self.new_drugs, self.written_new, strict=True):
-                self.parsed[drug.pk] = written.data
-            history.record_created(self.new_drugs, self.parsed)
+        # New drugs are the ones without an id yet.
+        new = [w for w in self.written if w.drug.pk is None]
+        if new:
+            Drug.objects.bulk_create([w.drug for w in new])
+            for w in new:
+                self.parsed[w.drug.pk] = w.data
+            history.record_created([w.drug for w in new], self.parsed)
         # Related objects were assigned before their parents had ids: bulk_create reads the
         # ids from them now, in this order.
         for model in (Source, Section, Precaution, DrugSideEffect, Disagreement):
@@ -237,7 +237,7 @@ class Importer:
                 },
                 [w.drug for w in rebuild if w.drug.pk in published],
             )
-        self.new_drugs, self.written_new, self.written = [], [], []
+        self.written = []
         self.pending.clear()
         self.links.clear()
         self.help_rules = []
@@ -355,7 +355,6 @@ class Importer:
         if is_new:
             # Inserted with the round's other new drugs (flush), with their history records.
             drug = Drug(slug=data.slug, **values)
-            self.new_drugs.append(drug)
             self.result.add("drugs", "created")
         drug_changed = not is_new and _differs(drug, values)
         if drug_changed:
@@ -459,17 +458,16 @@ class Importer:
             if not drug_changed and children_changed:
                 # Only a child changed: the drug's timestamp should still say so.
                 drug.save(update_fields=["updated_at"])
-        written = Written(
-            drug=drug,
-            data=data,
-            changed=is_new or drug_changed or children_changed,
-            sections=list(sections.values()),
-            precautions=list(precautions.values()),
-            side_effects=[side_effects[self.effects[s.effect].pk] for s in data.side_effects],
+        self.written.append(
+            Written(
+                drug=drug,
+                data=data,
+                changed=is_new or drug_changed or children_changed,
+                sections=list(sections.values()),
+                precautions=list(precautions.values()),
+                side_effects=[side_effects[self.effects[s.effect].pk] for s in data.side_effects],
+            )
         )
-        self.written.append(written)
-        if is_new:
-            self.written_new.append(written)
 
     def sync_children(self, kind, model, existing: dict, rows) -> dict:
         """Update or remove one drug's children by natural key, and queue new ones for the
