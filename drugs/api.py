@@ -69,6 +69,24 @@ def _band(band: FrequencyBand) -> dict:
     return data
 
 
+def _help_rules(rules) -> list[dict]:
+    return [
+        {
+            "sign": rule.sign.slug if rule.sign else None,
+            "sign_name": rule.sign.name if rule.sign else None,
+            "urgency": rule.urgency,
+            "urgency_label": rule.level_label,
+            "when": rule.text,
+            "threshold": rule.threshold or None,
+            "condition": rule.condition or None,
+            "source_says": rule.timing.phrase if rule.timing else None,
+            "source": rule.source.key if rule.source else None,
+            "escalated": rule.escalated,
+        }
+        for rule in rules
+    ]
+
+
 def _side_effect(item: DrugSideEffect, request: HttpRequest) -> dict:
     figure = None
     if item.figure_percent is not None or item.figure_text:
@@ -83,14 +101,7 @@ def _side_effect(item: DrugSideEffect, request: HttpRequest) -> dict:
         "figure": figure,
         "text": item.text,
         "html": item.text_html,
-        "get_help": [
-            {
-                "urgency": rule.urgency,
-                "urgency_label": rule.get_urgency_display(),
-                "when": rule.text,
-            }
-            for rule in item.help_rules.all()
-        ],
+        "get_help": _help_rules(item.help_rules.all()),
         "sources": _source_keys(item.sources.all()),
         "disagreements": _disagreements(item.disagreements.all()),
     }
@@ -104,6 +115,7 @@ def _precaution(item: Precaution) -> dict:
         "warning": item.warning,
         "text": item.text,
         "html": item.text_html,
+        "get_help": _help_rules(item.help_rules.all()),
         "sources": _source_keys(item.sources.all()),
         "disagreements": _disagreements(item.disagreements.all()),
     }
@@ -113,8 +125,12 @@ def _source(source: Source) -> dict:
     return {
         "key": source.key,
         "publisher": source.publisher,
+        "publisher_named": source.publisher_named,
         "title": source.title,
         "date": _date(source.date),
+        "date_kind": source.date_kind,
+        "next_review": _date(source.next_review),
+        "about": source.about or None,
         "url": source.url or None,
     }
 
@@ -154,6 +170,7 @@ def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
     data = _summary(drug, request) | {
         "version": API_VERSION,
         "pronunciation": drug.pronunciation or None,
+        "contact": drug.contact,
         "cycle": (
             {"days_on": drug.cycle_days_on, "days_off": drug.cycle_days_off}
             if drug.cycle_days_on

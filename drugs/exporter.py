@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from drugs.models import (
+    DEFAULT_CONTACT,
     STANDARD_SCALE,
     AppliesTo,
     Drug,
@@ -21,20 +22,27 @@ from drugs.models import (
     GlossaryTerm,
     LayTerm,
     SideEffect,
+    Sign,
+    SourceDateKind,
+    TimingPhrase,
 )
 from drugs.monograph import (
     BANDS_FILE,
+    FLOORS_FILE,
     GLOSSARY_FILE,
     SIDE_EFFECTS_FILE,
+    SIGNS_FILE,
     VOCABULARY_FILE,
     BandData,
     DisagreementData,
     EffectData,
+    FloorData,
     HelpRuleData,
     MonographData,
     PrecautionData,
     SectionData,
     SideEffectData,
+    SignData,
     SourceData,
     TermData,
     slugify_term,
@@ -152,6 +160,22 @@ def monograph_data(drug: Drug) -> MonographData:
     def keys(obj) -> list[str]:
         return [s.key for s in obj.sources.all()]
 
+    def rules(owner) -> list[HelpRuleData]:
+        return [
+            HelpRuleData(
+                urgency=r.urgency,
+                text=r.text,
+                sign=r.sign.slug if r.sign else "",
+                says=r.timing.phrase if r.timing else "",
+                source=r.source.key if r.source else "",
+                threshold=r.threshold,
+                condition=r.condition,
+                escalation_reason=r.escalation_reason,
+                escalation_source=r.escalation_source.key if r.escalation_source else "",
+            )
+            for r in _by_order(owner.help_rules.all())
+        ]
+
     def notes(owner) -> list[DisagreementData]:
         return [
             DisagreementData(topic=d.topic, text=d.text, sources=keys(d))
@@ -173,13 +197,18 @@ def monograph_data(drug: Drug) -> MonographData:
             next_review_due=drug.next_review_due,
             cycle_days_on=drug.cycle_days_on,
             cycle_days_off=drug.cycle_days_off,
+            contact=drug.contact,
             editorial_notes=drug.editorial_notes,
             sources=[
                 SourceData(
                     key=s.key,
                     publisher=s.publisher,
+                    publisher_named=s.publisher_named,
                     title=s.title,
                     date=s.date,
+                    date_kind=s.date_kind,
+                    next_review=s.next_review,
+                    about=s.about,
                     url=s.url,
                     file=s.file,
                 )
@@ -189,14 +218,12 @@ def monograph_data(drug: Drug) -> MonographData:
                 SideEffectData(
                     effect=s.effect.slug,
                     band=s.band.reference,
+                    heading=s.heading,
                     text=s.text,
                     sources=keys(s),
                     figure_percent=s.figure_percent,
                     figure_text=s.figure_text,
-                    help_rules=[
-                        HelpRuleData(urgency=r.urgency, text=r.text)
-                        for r in _by_order(s.help_rules.all())
-                    ],
+                    help_rules=rules(s),
                     disagreements=notes(s),
                 )
                 for s in _by_order(drug.side_effects.all())
@@ -209,6 +236,7 @@ def monograph_data(drug: Drug) -> MonographData:
                     sources=keys(p),
                     applies_to=p.applies_to,
                     warning=p.warning,
+                    help_rules=rules(p),
                     disagreements=notes(p),
                 )
                 for p in _by_order(drug.precautions.all())
@@ -254,15 +282,11 @@ def monograph_text(data: MonographData) -> str:
     }
     if data.cycle_days_on is not None:
         front["cycle"] = FlowDict(days_on=data.cycle_days_on, days_off=data.cycle_days_off)
+    if data.contact != DEFAULT_CONTACT:
+        front["contact"] = data.contact
     if data.editorial_notes:
         front["editorial_notes"] = data.editorial_notes
-    front["sources"] = [
-        {"id": s.key, "publisher": s.publisher, "title": s.title}
-        | ({"date": s.date} if s.date else {})
-        | ({"url": s.url} if s.url else {})
-        | ({"file": s.file} if s.file else {})
-        for s in data.sources
-    ]
+    front["sources"] = [_source(s) for s in data.sources]
     if data.side_effects:
         front["side_effects"] = [_side_effect(s) for s in data.side_effects]
     if data.precautions:
@@ -277,8 +301,46 @@ def monograph_text(data: MonographData) -> str:
     return "".join(parts).rstrip("\n") + "\n"
 
 
+def _source(s: SourceData) -> dict:
+    out = {"id": s.key, "publisher": s.publisher}
+    if not s.publisher_named:
+        out["publisher_named"] = False
+    out["title"] = s.title
+    if s.date:
+        out["date"] = s.date
+    if s.date_kind != SourceDateKind.UPDATED:
+        out["date_kind"] = s.date_kind
+    if s.next_review:
+        out["next_review"] = s.next_review
+    if s.about:
+        out["about"] = s.about
+    if s.url:
+        out["url"] = s.url
+    if s.file:
+        out["file"] = s.file
+    return out
+
+
+def _rule(r: HelpRuleData, entry_sources: list[str]) -> dict:
+    out = {"sign": r.sign, "when": r.text}
+    if r.threshold:
+        out["threshold"] = r.threshold
+    if r.condition:
+        out["condition"] = r.condition
+    out |= {"urgency": r.urgency, "says": r.says}
+    # An entry with one source names it once; the rule then takes it by default.
+    if r.source and entry_sources != [r.source]:
+        out["source"] = r.source
+    if r.escalation_reason or r.escalation_source:
+        out["escalation"] = {"reason": r.escalation_reason, "source": r.escalation_source}
+    return out
+
+
 def _side_effect(s: SideEffectData) -> dict:
-    out = {"effect": s.effect, "band": s.band}
+    out = {"effect": s.effect}
+    if s.heading:
+        out["heading"] = s.heading
+    out["band"] = s.band
     figure = FlowDict()
     if s.figure_percent is not None:
         figure["percent"] = s.figure_percent
@@ -289,7 +351,7 @@ def _side_effect(s: SideEffectData) -> dict:
     out["sources"] = FlowList(s.sources)
     out["text"] = s.text
     if s.help_rules:
-        out["get_help"] = [{"urgency": r.urgency, "when": r.text} for r in s.help_rules]
+        out["get_help"] = [_rule(r, s.sources) for r in s.help_rules]
     if s.disagreements:
         out["disagreements"] = [_disagreement(d) for d in s.disagreements]
     return out
@@ -304,6 +366,8 @@ def _precaution(p: PrecautionData) -> dict:
         out["warning"] = True
     out["sources"] = FlowList(p.sources)
     out["text"] = p.text
+    if p.help_rules:
+        out["get_help"] = [_rule(r, p.sources) for r in p.help_rules]
     if p.disagreements:
         out["disagreements"] = [_disagreement(d) for d in p.disagreements]
     return out
@@ -327,6 +391,8 @@ def effects_text(effects: list[EffectData]) -> str:
     rows = []
     for e in effects:
         row = {"slug": e.slug, "name": e.name}
+        if e.also_called:
+            row["also_called"] = FlowList(e.also_called)
         if e.lay_names:
             row["lay_names"] = FlowList(e.lay_names)
         if e.synonyms:
@@ -386,9 +452,39 @@ def band_data() -> list[BandData]:
 
 def effect_data() -> list[EffectData]:
     return [
-        EffectData(slug=e.slug, name=e.name, lay_names=e.lay_names, synonyms=e.synonyms)
+        EffectData(
+            slug=e.slug,
+            name=e.name,
+            also_called=e.also_called,
+            lay_names=e.lay_names,
+            synonyms=e.synonyms,
+        )
         for e in SideEffect.objects.order_by("pk")
     ]
+
+
+def sign_data() -> list[SignData]:
+    return [
+        SignData(slug=g.slug, name=g.name, synonyms=g.synonyms) for g in Sign.objects.order_by("pk")
+    ]
+
+
+def floor_data() -> list[FloorData]:
+    return [FloorData(says=f.phrase, floor=f.floor) for f in TimingPhrase.objects.order_by("pk")]
+
+
+def signs_text(signs: list[SignData]) -> str:
+    rows = []
+    for g in signs:
+        row = {"slug": g.slug, "name": g.name}
+        if g.synonyms:
+            row["synonyms"] = FlowList(g.synonyms)
+        rows.append(row)
+    return dump_yaml({"signs": rows})
+
+
+def floors_text(floors: list[FloorData]) -> str:
+    return dump_yaml({"phrases": [{"says": f.says, "floor": f.floor} for f in floors]})
 
 
 def term_data() -> list[TermData]:
@@ -410,6 +506,8 @@ def export_all(out: Path) -> list[Path]:
         BANDS_FILE: bands_text(band_data()),
         SIDE_EFFECTS_FILE: effects_text(effect_data()),
         GLOSSARY_FILE: glossary_text(term_data()),
+        SIGNS_FILE: signs_text(sign_data()),
+        FLOORS_FILE: floors_text(floor_data()),
     }
     if LayTerm.objects.exists():
         files[VOCABULARY_FILE] = vocabulary_text()

@@ -255,17 +255,14 @@ def rest_periods(days: list[Day]) -> list[list[Day]]:
 # --- Content for the handout --------------------------------------------------------------
 
 # The handout has room only for cards that ask for action before the next visit.
-CARD_LEVELS = (Urgency.IMMEDIATE, Urgency.URGENT, Urgency.SOON)
+CARD_LEVELS = (Urgency.IMMEDIATE, Urgency.URGENT, Urgency.TELL)
 
 
 def care_cards(drug: Drug) -> list[CareCard]:
     """The drug's help rules as the patient pages' cards (needs with_monograph())."""
-    return build_care_cards(
-        rule
-        for effect in drug.side_effects.all()
-        for rule in effect.help_rules.all()
-        if rule.urgency in CARD_LEVELS
-    )
+    owners = [(e.title, "", e.help_rules.all()) for e in drug.side_effects.all()]
+    owners += [(p.title, "", p.help_rules.all()) for p in drug.precautions.all()]
+    return [c for c in build_care_cards(owners, drug.contact) if c.urgency in CARD_LEVELS]
 
 
 @dataclass
@@ -277,7 +274,7 @@ class ActionEffect:
 def action_side_effects(drug: Drug) -> list[ActionEffect]:
     """Side effects with a help rule, most urgent first, then in monograph order."""
     effects = [
-        ActionEffect(effect.effect.name, effect.urgency)
+        ActionEffect(effect.title, effect.urgency)
         for effect in drug.side_effects.all()
         if effect.help_rules.all()
     ]

@@ -70,7 +70,10 @@ def snapshot_data(values: dict) -> MonographData:
     v["path"] = f"{v['slug']}.md"
     v["last_reviewed"] = _date(v["last_reviewed"])
     v["next_review_due"] = _date(v["next_review_due"])
-    v["sources"] = [SourceData(**{**s, "date": _date(s["date"])}) for s in v["sources"]]
+    v["sources"] = [
+        SourceData(**{**s, "date": _date(s["date"]), "next_review": _date(s.get("next_review"))})
+        for s in v["sources"]
+    ]
     v["side_effects"] = [
         SideEffectData(
             **{
@@ -85,7 +88,13 @@ def snapshot_data(values: dict) -> MonographData:
         for s in v["side_effects"]
     ]
     v["precautions"] = [
-        PrecautionData(**{**p, "disagreements": _notes(p["disagreements"])})
+        PrecautionData(
+            **{
+                **p,
+                "help_rules": [HelpRuleData(**r) for r in p.get("help_rules", [])],
+                "disagreements": _notes(p["disagreements"]),
+            }
+        )
         for p in v["precautions"]
     ]
     v["sections"] = [SectionData(**s) for s in v["sections"]]

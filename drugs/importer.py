@@ -24,7 +24,9 @@ from drugs.models import (
     Precaution,
     Section,
     SideEffect,
+    Sign,
     Source,
+    TimingPhrase,
 )
 from drugs.monograph import (
     ContentSet,
@@ -72,7 +74,9 @@ def validate(content: ContentSet) -> list[Problem]:
     """Cross-file checks against what these files declare and what is already loaded."""
     known_bands = {b.reference for b in FrequencyBand.objects.all()}
     known_effects = set(SideEffect.objects.values_list("slug", flat=True))
-    return check_references(content, known_bands, known_effects)
+    known_signs = set(Sign.objects.values_list("slug", flat=True))
+    known_floors = dict(TimingPhrase.objects.values_list("phrase", "floor"))
+    return check_references(content, known_bands, known_effects, known_signs, known_floors)
 
 
 def import_content(content: ContentSet) -> ImportResult:
@@ -104,6 +108,25 @@ def _differs(obj, values: dict) -> bool:
 def _apply(obj, values: dict) -> None:
     for name, value in values.items():
         setattr(obj, name, value)
+
+
+# A help rule's columns, in the order Importer.rule_row() gives them.
+RULE_COLUMNS = (
+    "sign_id",
+    "urgency",
+    "text",
+    "threshold",
+    "condition",
+    "timing_id",
+    "source_id",
+    "escalation_reason",
+    "escalation_source_id",
+)
+
+
+def _ids(row: tuple) -> tuple:
+    """A rule row with its sources as ids: a new drug's sources have theirs only once written."""
+    return tuple(v.pk if isinstance(v, Source) else v for v in row)
 
 
 # Drugs written per round. Their new rows go to the database in one batch per table, and are
@@ -148,11 +171,17 @@ class Importer:
             self.sync_terms()
         if self.content.vocabulary is not None:
             self.sync_vocabulary()
+        if self.content.signs is not None:
+            self.sync_signs()
+        if self.content.floors is not None:
+            self.sync_floors()
         # Every drug's documents show side effects' names: if those changed, rebuild them all.
         self.effects_changed = self.result.changed_in("side effects")
         self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
         self.effects = {e.slug: e for e in SideEffect.objects.all()}
         self.effect_slugs = {e.pk: slug for slug, e in self.effects.items()}
+        self.signs = {g.slug: g for g in Sign.objects.all()}
+        self.floors = {f.phrase: f for f in TimingPhrase.objects.all()}
         monographs = self.content.monographs
         for start in range(0, len(monographs), CHUNK):
             chunk = monographs[start : start + CHUNK]
@@ -164,6 +193,7 @@ class Importer:
                     "precautions__sources",
                     "side_effects__sources",
                     "side_effects__help_rules",
+                    "precautions__help_rules",
                     "side_effects__band",
                     "disagreements__sources",
                 )
@@ -204,8 +234,15 @@ class Importer:
         # Rows nothing points at, by the thousand: written as plain rows (drugs.bulk).
         insert(
             HelpRule,
-            ("side_effect_id", "urgency", "text", "order"),
-            [(owner.pk, *rule) for owner, rule in self.help_rules],
+            ("side_effect_id", "precaution_id", *RULE_COLUMNS, "order"),
+            [
+                (
+                    owner.pk if isinstance(owner, DrugSideEffect) else None,
+                    owner.pk if isinstance(owner, Precaution) else None,
+                    *_ids(rule),
+                )
+                for owner, rule in self.help_rules
+            ],
         )
         for model, links in self.links.items():
             insert(
@@ -306,7 +343,12 @@ class Importer:
                 (
                     e.slug,
                     {"slug": e.slug},
-                    {"name": e.name, "lay_names": e.lay_names, "synonyms": e.synonyms},
+                    {
+                        "name": e.name,
+                        "also_called": e.also_called,
+                        "lay_names": e.lay_names,
+                        "synonyms": e.synonyms,
+                    },
                 )
                 for e in self.content.effects
             ],
@@ -325,6 +367,25 @@ class Importer:
                 )
                 for t in self.content.terms
             ],
+        )
+
+    def sync_signs(self):
+        self._sync_shared(
+            Sign,
+            "signs",
+            {g.slug: g for g in Sign.objects.all()},
+            [
+                (g.slug, {"slug": g.slug}, {"name": g.name, "synonyms": g.synonyms})
+                for g in self.content.signs
+            ],
+        )
+
+    def sync_floors(self):
+        self._sync_shared(
+            TimingPhrase,
+            "timing phrases",
+            {f.phrase: f for f in TimingPhrase.objects.all()},
+            [(f.says, {"phrase": f.says}, {"floor": f.floor}) for f in self.content.floors],
         )
 
     def sync_vocabulary(self):
@@ -349,6 +410,7 @@ class Importer:
             "next_review_due": data.next_review_due,
             "cycle_days_on": data.cycle_days_on,
             "cycle_days_off": data.cycle_days_off,
+            "contact": data.contact,
             "editorial_notes": data.editorial_notes,
         }
         is_new = drug is None
@@ -379,8 +441,12 @@ class Importer:
                     {"key": s.key},
                     {
                         "publisher": s.publisher,
+                        "publisher_named": s.publisher_named,
                         "title": s.title,
                         "date": s.date,
+                        "date_kind": s.date_kind,
+                        "next_review": s.next_review,
+                        "about": s.about,
                         "url": s.url,
                         "file": s.file,
                         "order": i,
@@ -437,6 +503,7 @@ class Importer:
                     {"effect": self.effects[s.effect]},
                     {
                         "band": self.bands[s.band],
+                        "heading": s.heading,
                         "figure_percent": s.figure_percent,
                         "figure_text": s.figure_text,
                         "text": s.text,
@@ -447,7 +514,11 @@ class Importer:
                 for i, s in enumerate(data.side_effects)
             ],
         )
-        self.sync_help_rules(data, side_effects)
+        self.sync_help_rules(
+            [(side_effects[self.effects[i.effect].pk], i) for i in data.side_effects]
+            + [(precautions[p.title], p) for p in data.precautions],
+            sources,
+        )
         self.sync_disagreements(
             data, sources, sections, precautions, side_effects, current("disagreements")
         )
@@ -501,23 +572,37 @@ class Importer:
             self.result.add(kind, "removed", len(existing))
         return by_key
 
-    def sync_help_rules(self, data: MonographData, side_effects: dict) -> None:
-        for item in data.side_effects:
-            obj = side_effects[self.effects[item.effect].pk]
-            wanted = [(r.urgency, r.text) for r in item.help_rules]
+    def sync_help_rules(self, owners: list[tuple], sources: dict) -> None:
+        """Replace an entry's rules when any of them changed; leave them alone otherwise."""
+        for obj, item in owners:
+            wanted = [self.rule_row(r, sources) for r in item.help_rules]
             have = (
                 []
                 if getattr(obj, "is_new", False)
-                else [(r.urgency, r.text) for r in obj.help_rules.all()]
+                else [tuple(getattr(r, c) for c in RULE_COLUMNS) for r in obj.help_rules.all()]
             )
-            if wanted == have:
+            if [_ids(row) for row in wanted] == have:
                 self.result.add("help rules", "unchanged", len(wanted))
                 continue
             if have:
                 obj.help_rules.all().delete()
                 self.result.add("help rules", "removed", len(have))
-            self.help_rules += [(obj, (str(u), t, i)) for i, (u, t) in enumerate(wanted)]
+            self.help_rules += [(obj, (*row, i)) for i, row in enumerate(wanted)]
             self.result.add("help rules", "created", len(wanted))
+
+    def rule_row(self, rule, sources: dict) -> tuple:
+        """A rule's values in RULE_COLUMNS order, with its Source rows."""
+        return (
+            self.signs[rule.sign].pk,
+            str(rule.urgency),
+            rule.text,
+            rule.threshold,
+            rule.condition,
+            self.floors[rule.says].pk,
+            sources[rule.source],
+            rule.escalation_reason,
+            sources[rule.escalation_source] if rule.escalation_source else None,
+        )
 
     def sync_disagreements(
         self, data, sources, sections, precautions, side_effects, current

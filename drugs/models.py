@@ -19,16 +19,21 @@ class Status(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    # Declared most urgent first: Urgency.ranked() relies on this order.
-    IMMEDIATE = "immediate", "Call 999 now"
-    URGENT = "urgent", "Call your 24-hour line now"
-    SOON = "soon", "Tell your team soon"
-    NEXT_VISIT = "next-visit", "Mention it at your next visit"
+    # Declared most urgent first: Urgency.rank() relies on this order. The labels say what to
+    # do, never how long it can wait: no source says a sign can wait (content-style.md).
+    IMMEDIATE = "immediate", "Call 999"
+    URGENT = "urgent", "Call your team now"
+    TELL = "tell", "Tell your team"
 
     @classmethod
     def rank(cls, value: str) -> int:
         """0 for the most urgent level, rising as urgency falls."""
         return cls.values.index(value)
+
+    @classmethod
+    def weaker(cls, value: str, than: str) -> bool:
+        """Whether `value` asks for less urgent action than `than`."""
+        return cls.rank(value) > cls.rank(than)
 
 
 class PrecautionKind(models.TextChoices):
@@ -70,6 +75,8 @@ class SectionKind(models.TextChoices):
 
 
 STANDARD_SCALE = "standard"
+# Whom to call when a drug's sources name no particular line.
+DEFAULT_CONTACT = "the contact number your team gave you"
 
 
 class MarkdownRendered(models.Model):
@@ -120,13 +127,23 @@ class DrugQuerySet(models.QuerySet):
                 "side_effects",
                 queryset=DrugSideEffect.objects.select_related(
                     "effect", "band", "band__standard"
-                ).prefetch_related("sources", "help_rules", "disagreements__sources"),
+                ).prefetch_related("sources", help_rules_prefetch(), "disagreements__sources"),
             ),
             Prefetch(
                 "precautions",
-                queryset=Precaution.objects.prefetch_related("sources", "disagreements__sources"),
+                queryset=Precaution.objects.prefetch_related(
+                    "sources", help_rules_prefetch(), "disagreements__sources"
+                ),
             ),
         )
+
+
+def help_rules_prefetch() -> Prefetch:
+    """Help rules with everything a page shows of them, in one query."""
+    return Prefetch(
+        "help_rules",
+        queryset=HelpRule.objects.select_related("sign", "timing", "source", "escalation_source"),
+    )
 
 
 class MonographSnapshot(models.Model):
@@ -155,6 +172,13 @@ class Drug(models.Model):
     # The treatment cycle where a source gives one (e.g. 21 days on, 7 days off).
     cycle_days_on = models.PositiveSmallIntegerField(null=True, blank=True)
     cycle_days_off = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Whom to call, in the words of the drug's own sources: no page may promise a 24-hour
+    # line that the sources do not give (the nurse's handout fills in the number).
+    contact = models.CharField(
+        max_length=200,
+        default=DEFAULT_CONTACT,
+        help_text='Completes "Call ...", e.g. "the hospital on the 24-hour number your team gave you".',
+    )
     editorial_notes = models.TextField(
         blank=True, help_text="For editors only: gaps or problems in the sources. Never shown."
     )
@@ -207,6 +231,23 @@ class Drug(models.Model):
         return self.next_review_due < timezone.localdate()
 
 
+class SourceDateKind(models.TextChoices):
+    REVIEWED = "reviewed", "reviewed"
+    UPDATED = "updated", "updated"
+
+
+# A source older than this is flagged to readers as old, whatever its own review date says.
+SOURCE_OLD_AFTER_YEARS = 5
+
+
+class SourceQuerySet(models.QuerySet):
+    def past_review(self, today: datetime.date | None = None):
+        """Sources past their own next-review date, or more than 5 years old."""
+        today = today or timezone.localdate()
+        old = today.replace(year=today.year - SOURCE_OLD_AFTER_YEARS)
+        return self.filter(Q(next_review__lt=today) | Q(date__lt=old))
+
+
 class Source(models.Model):
     """A document the monograph's facts come from."""
 
@@ -214,12 +255,30 @@ class Source(models.Model):
     key = models.SlugField(max_length=40, help_text="Short id used in the monograph, e.g. cruk.")
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=300)
-    date = models.DateField(null=True, blank=True, help_text="When the source was last updated.")
+    date = models.DateField(null=True, blank=True, help_text="The source's own date.")
+    date_kind = models.CharField(
+        max_length=12,
+        choices=SourceDateKind.choices,
+        default=SourceDateKind.UPDATED,
+        help_text="What the source's date says: when it was reviewed, or updated.",
+    )
+    next_review = models.DateField(
+        null=True, blank=True, help_text="The source's own next review date, if it gives one."
+    )
+    # A source whose publisher is not known is described as what it is, never as a named body.
+    publisher_named = models.BooleanField(default=True)
+    about = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='What a reader should know about it, e.g. "written for readers in the US".',
+    )
     url = models.URLField(blank=True)
     file = models.CharField(
         max_length=200, blank=True, help_text="The source document kept with the project."
     )
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["drug", "order"]
@@ -229,6 +288,18 @@ class Source(models.Model):
 
     def __str__(self):
         return f"{self.publisher}: {self.title}"
+
+    def age_notice(self, today: datetime.date | None = None) -> str:
+        """A plain note when the source is past its own review date or more than 5 years old."""
+        today = today or timezone.localdate()
+        if self.next_review and self.next_review < today:
+            return (
+                f"This source was due to be reviewed by {self.next_review:%-d %B %Y}. "
+                "We have not found a newer version yet."
+            )
+        if self.date and self.date < today.replace(year=today.year - SOURCE_OLD_AFTER_YEARS):
+            return f"This source is more than {SOURCE_OLD_AFTER_YEARS} years old."
+        return ""
 
 
 class FrequencyBandQuerySet(models.QuerySet):
@@ -292,8 +363,17 @@ class SideEffect(models.Model):
 
     slug = models.SlugField(unique=True, max_length=80)
     name = models.CharField(max_length=120)
-    lay_names = models.JSONField(default=list, blank=True, help_text="Everyday words for it.")
-    synonyms = models.JSONField(default=list, blank=True, help_text="Medical and US terms.")
+    # The only other names patients are shown: words a source uses, or plain words for exactly
+    # the same thing. lay_names and synonyms only help search find it.
+    also_called = models.JSONField(
+        default=list, blank=True, help_text="Other names shown to patients."
+    )
+    lay_names = models.JSONField(
+        default=list, blank=True, help_text="Everyday words people search with (not shown)."
+    )
+    synonyms = models.JSONField(
+        default=list, blank=True, help_text="Medical and US terms for search (not shown)."
+    )
 
     objects = SideEffectQuerySet.as_manager()
 
@@ -319,6 +399,10 @@ class DrugSideEffect(MarkdownRendered):
     drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="side_effects")
     effect = models.ForeignKey(SideEffect, on_delete=models.PROTECT, related_name="drug_effects")
     band = models.ForeignKey(FrequencyBand, on_delete=models.PROTECT, related_name="+")
+    # This drug's sources may name the effect differently from the shared name.
+    heading = models.CharField(
+        max_length=120, blank=True, help_text="The name this drug's sources use, if different."
+    )
     figure_percent = models.DecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True, help_text="As the source gives it."
     )
@@ -347,27 +431,102 @@ class DrugSideEffect(MarkdownRendered):
         return f"{self.drug}: {self.effect}"
 
     @property
+    def title(self) -> str:
+        return self.heading or self.effect.name
+
+    @property
     def urgency(self) -> str:
         """The most urgent level among its help rules (needs help_rules prefetched)."""
         levels = [rule.urgency for rule in self.help_rules.all()]
-        return min(levels, key=Urgency.rank) if levels else Urgency.NEXT_VISIT
+        return min(levels, key=Urgency.rank) if levels else ""
+
+
+class Sign(models.Model):
+    """A warning sign a patient may notice (a high temperature, feeling breathless), shared by drugs."""
+
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField(max_length=120, help_text='Plain words, e.g. "A high temperature".')
+    synonyms = models.JSONField(
+        default=list, blank=True, help_text="Words people search with, e.g. fever."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TimingPhrase(models.Model):
+    """What a source says about when to act ("straight away"), and the least urgent level it allows."""
+
+    phrase = models.CharField(max_length=60, unique=True)
+    floor = models.CharField(max_length=12, choices=Urgency.choices)
+
+    class Meta:
+        ordering = ["phrase"]
+
+    def __str__(self):
+        return f"{self.phrase} (at least: {self.get_floor_display()})"
 
 
 class HelpRule(models.Model):
-    """A threshold that calls for action: what to look out for, and how urgently to act."""
+    """A sign that calls for action, how urgently, and what the source itself says about timing."""
 
+    # Belongs to one side effect or one precaution.
     side_effect = models.ForeignKey(
-        DrugSideEffect, on_delete=models.CASCADE, related_name="help_rules"
+        DrugSideEffect, on_delete=models.CASCADE, null=True, blank=True, related_name="help_rules"
     )
+    precaution = models.ForeignKey(
+        "Precaution", on_delete=models.CASCADE, null=True, blank=True, related_name="help_rules"
+    )
+    sign = models.ForeignKey(Sign, on_delete=models.PROTECT, null=True, related_name="rules")
     urgency = models.CharField(max_length=12, choices=Urgency.choices)
     text = models.CharField(max_length=300, help_text='e.g. "your temperature goes above 38°C"')
+    threshold = models.CharField(max_length=80, blank=True, help_text='e.g. "above 38°C"')
+    # Separates two rules that put one sign on two levels ("with a temperature").
+    condition = models.CharField(max_length=120, blank=True)
+    timing = models.ForeignKey(
+        TimingPhrase,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text="What the source says about when to act.",
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, null=True, related_name="+", help_text="Who says so."
+    )
+    # Acting sooner than the source's words ask needs a reason and a source that supports it.
+    escalation_reason = models.TextField(blank=True)
+    escalation_source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["side_effect", "order"]
+        ordering = ["side_effect", "precaution", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(side_effect__isnull=False, precaution__isnull=True)
+                | Q(side_effect__isnull=True, precaution__isnull=False),
+                name="help_rule_belongs_to_one_entry",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_urgency_display()}: {self.text}"
+
+    @property
+    def escalated(self) -> bool:
+        return bool(self.escalation_reason)
+
+    @property
+    def level_label(self) -> str:
+        """What to do, with the source's "promptly" where it says so."""
+        label = self.get_urgency_display()
+        if self.urgency == Urgency.TELL and self.timing and self.timing.phrase == "promptly":
+            label += " promptly"
+        return label
 
 
 class Precaution(MarkdownRendered):

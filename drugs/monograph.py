@@ -14,7 +14,15 @@ from pathlib import Path
 
 import yaml
 
-from drugs.models import AppliesTo, PrecautionKind, SectionKind, Status, Urgency
+from drugs.models import (
+    DEFAULT_CONTACT,
+    AppliesTo,
+    PrecautionKind,
+    SectionKind,
+    SourceDateKind,
+    Status,
+    Urgency,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BAND_REF_RE = re.compile(r"^([a-z0-9-]+):([a-z0-9-]+)$")
@@ -26,7 +34,16 @@ BANDS_FILE = "frequency-bands.yaml"
 SIDE_EFFECTS_FILE = "side-effects.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
-SHARED_FILES = (BANDS_FILE, SIDE_EFFECTS_FILE, GLOSSARY_FILE, VOCABULARY_FILE)
+SIGNS_FILE = "signs.yaml"
+FLOORS_FILE = "urgency-floors.yaml"
+SHARED_FILES = (
+    BANDS_FILE,
+    SIDE_EFFECTS_FILE,
+    GLOSSARY_FILE,
+    VOCABULARY_FILE,
+    SIGNS_FILE,
+    FLOORS_FILE,
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -49,6 +66,10 @@ class SourceData:
     publisher: str
     title: str
     date: datetime.date | None = None
+    date_kind: str = SourceDateKind.UPDATED
+    next_review: datetime.date | None = None
+    publisher_named: bool = True
+    about: str = ""
     url: str = ""
     file: str = ""
     line: int = 0
@@ -67,6 +88,14 @@ class DisagreementData:
 class HelpRuleData:
     urgency: str
     text: str
+    sign: str = ""
+    # What the source says about timing, from the floors table ("straight away").
+    says: str = ""
+    source: str = ""
+    threshold: str = ""
+    condition: str = ""
+    escalation_reason: str = ""
+    escalation_source: str = ""
     line: int = 0
 
 
@@ -76,6 +105,7 @@ class SideEffectData:
     band: str
     text: str
     sources: list[str]
+    heading: str = ""
     figure_percent: Decimal | None = None
     figure_text: str = ""
     help_rules: list[HelpRuleData] = field(default_factory=list)
@@ -91,6 +121,7 @@ class PrecautionData:
     sources: list[str]
     applies_to: str = AppliesTo.EVERYONE
     warning: bool = False
+    help_rules: list[HelpRuleData] = field(default_factory=list)
     disagreements: list[DisagreementData] = field(default_factory=list)
     line: int = 0
 
@@ -118,6 +149,7 @@ class MonographData:
     pronunciation: str = ""
     cycle_days_on: int | None = None
     cycle_days_off: int | None = None
+    contact: str = DEFAULT_CONTACT
     editorial_notes: str = ""
     sources: list[SourceData] = field(default_factory=list)
     side_effects: list[SideEffectData] = field(default_factory=list)
@@ -130,6 +162,15 @@ class MonographData:
         """Every (line, field, band ref or None, effect slug or None) for cross-file checks."""
         for i, item in enumerate(self.side_effects):
             yield item.line, f"side_effects[{i}]", item.band, item.effect
+
+    def rules(self):
+        """Every (field, help rule) of the drug, side effects first."""
+        for i, item in enumerate(self.side_effects):
+            for j, rule in enumerate(item.help_rules):
+                yield f"side_effects[{i}].get_help[{j}]", rule
+        for i, item in enumerate(self.precautions):
+            for j, rule in enumerate(item.help_rules):
+                yield f"precautions[{i}].get_help[{j}]", rule
 
 
 @dataclass
@@ -153,6 +194,7 @@ class BandData:
 class EffectData:
     slug: str
     name: str
+    also_called: list[str] = field(default_factory=list)
     lay_names: list[str] = field(default_factory=list)
     synonyms: list[str] = field(default_factory=list)
     line: int = 0
@@ -175,6 +217,21 @@ class LayTermData:
 
 
 @dataclass
+class SignData:
+    slug: str
+    name: str
+    synonyms: list[str] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class FloorData:
+    says: str
+    floor: str
+    line: int = 0
+
+
+@dataclass
 class ContentSet:
     """Everything read from a set of files, before it touches the database."""
 
@@ -183,6 +240,8 @@ class ContentSet:
     effects: list[EffectData] | None = None
     terms: list[TermData] | None = None
     vocabulary: list[LayTermData] | None = None
+    signs: list[SignData] | None = None
+    floors: list[FloorData] | None = None
 
 
 # --- YAML with line numbers ---------------------------------------------------------------
@@ -394,7 +453,7 @@ class Fields:
 
 MONOGRAPH_FIELDS = {
     "slug", "name", "brand_names", "pronunciation", "treats", "summary", "status",
-    "last_reviewed", "next_review_due", "cycle", "editorial_notes", "sources",
+    "last_reviewed", "next_review_due", "cycle", "contact", "editorial_notes", "sources",
     "side_effects", "precautions", "disagreements",
 }  # fmt: skip
 
@@ -462,6 +521,7 @@ def parse_monograph(
         status=f.choice("status", Status.values),
         last_reviewed=f.date("last_reviewed"),
         next_review_due=f.date("next_review_due"),
+        contact=f.text("contact", required=False, max_length=200) or DEFAULT_CONTACT,
         editorial_notes=f.text("editorial_notes", required=False),
         line=f.line_of("slug"),
     )
@@ -480,13 +540,22 @@ def parse_monograph(
         s = Fields(node, where, path, problems)
         if not s.ok:
             continue
-        s.only({"id", "publisher", "title", "date", "url", "file"})
+        s.only(
+            {
+                "id", "publisher", "publisher_named", "title", "date", "date_kind",
+                "next_review", "about", "url", "file",
+            }
+        )  # fmt: skip
         data.sources.append(
             SourceData(
                 key=s.slug("id"),
                 publisher=s.text("publisher", max_length=200),
+                publisher_named=not s.raw("publisher_named", False) or s.boolean("publisher_named"),
                 title=s.text("title", max_length=300),
                 date=s.date("date", required=False),
+                date_kind=s.choice("date_kind", SourceDateKind.values, SourceDateKind.UPDATED),
+                next_review=s.date("next_review", required=False),
+                about=s.text("about", required=False, max_length=300),
                 url=s.text("url", required=False),
                 file=s.text("file", required=False, max_length=200),
                 line=node.line,
@@ -537,13 +606,65 @@ def parse_monograph(
             )
         return found
 
+    def help_rules(fields: Fields, entry_sources: list[str]) -> list[HelpRuleData]:
+        found = []
+        for node, where in fields.mappings("get_help"):
+            r = Fields(node, where, path, problems)
+            if not r.ok:
+                continue
+            r.only(
+                {
+                    "sign", "when", "threshold", "condition", "urgency", "says", "source",
+                    "escalation",
+                }
+            )  # fmt: skip
+            rule = HelpRuleData(
+                sign=r.slug("sign"),
+                urgency=r.choice("urgency", Urgency.values),
+                text=r.text("when", max_length=300),
+                threshold=r.text("threshold", required=False, max_length=80),
+                condition=r.text("condition", required=False, max_length=120),
+                # Lower-case, as the floors table keeps its phrases.
+                says=" ".join(r.text("says", max_length=60).lower().split()),
+                source=r.slug("source", required=len(entry_sources) != 1),
+                line=node.line,
+            )
+            if not rule.source and len(entry_sources) == 1:
+                rule.source = entry_sources[0]
+            elif rule.source and rule.source not in entry_sources:
+                r.fail(
+                    r.line_of("source"),
+                    r.name("source"),
+                    f"{rule.source!r} is not one of this entry's sources "
+                    f"({', '.join(entry_sources)}): the source that says it must be cited",
+                )
+            escalation = r.raw("escalation", required=False)
+            if escalation is not None:
+                e = Fields(escalation, r.name("escalation"), path, problems)
+                if e.ok:
+                    e.only({"reason", "source"})
+                    rule.escalation_reason = e.text("reason")
+                    rule.escalation_source = e.slug("source")
+                    if rule.escalation_source and rule.escalation_source not in source_keys:
+                        e.fail(
+                            e.line_of("source"),
+                            e.name("source"),
+                            f"unknown source id {rule.escalation_source!r}; declared: "
+                            f"{', '.join(sorted(source_keys)) or 'none'}",
+                        )
+            found.append(rule)
+        return found
+
     for node, where in f.mappings("side_effects"):
         s = Fields(node, where, path, problems)
         if not s.ok:
             continue
-        s.only({"effect", "band", "figure", "sources", "text", "get_help", "disagreements"})
+        s.only(
+            {"effect", "heading", "band", "figure", "sources", "text", "get_help", "disagreements"}
+        )
         item = SideEffectData(
             effect=s.slug("effect"),
+            heading=s.text("heading", required=False, max_length=120),
             band=s.text("band"),
             text=s.text("text"),
             sources=source_list(s),
@@ -568,17 +689,7 @@ def parse_monograph(
                     and "percent" not in figure.value
                 ):
                     fg.fail(figure.line, fg.name("natural"), "give percent, natural or both")
-        for rule_node, rule_where in s.mappings("get_help"):
-            r = Fields(rule_node, rule_where, path, problems)
-            if r.ok:
-                r.only({"urgency", "when"})
-                item.help_rules.append(
-                    HelpRuleData(
-                        urgency=r.choice("urgency", Urgency.values),
-                        text=r.text("when", max_length=300),
-                        line=rule_node.line,
-                    )
-                )
+        item.help_rules = help_rules(s, item.sources)
         item.disagreements = disagreements(s, "disagreements", top_level=False)
         data.side_effects.append(item)
     _unique(
@@ -595,21 +706,29 @@ def parse_monograph(
         p = Fields(node, where, path, problems)
         if not p.ok:
             continue
-        p.only({"kind", "applies_to", "title", "warning", "sources", "text", "disagreements"})
+        p.only(
+            {
+                "kind", "applies_to", "title", "warning", "sources", "text", "get_help",
+                "disagreements",
+            }
+        )  # fmt: skip
+        sources = source_list(p)
         data.precautions.append(
             PrecautionData(
                 kind=p.choice("kind", PrecautionKind.values),
                 applies_to=p.choice("applies_to", AppliesTo.values, default=AppliesTo.EVERYONE),
                 title=p.text("title", max_length=200),
                 warning=p.boolean("warning"),
-                sources=source_list(p),
+                sources=sources,
                 text=p.text("text"),
+                help_rules=help_rules(p, sources),
                 disagreements=disagreements(p, "disagreements", top_level=False),
                 line=node.line,
             )
         )
     _unique(data.precautions, "title", "precautions", "title", path, problems)
 
+    problems += sign_contradictions(data)
     data.disagreements = disagreements(f, "disagreements", top_level=True)
     data.sections = _parse_sections(body, body_line, path, source_keys, problems)
     section_kinds = {s.kind for s in data.sections}
@@ -625,6 +744,41 @@ def parse_monograph(
             )
 
     return (None if problems else data), problems
+
+
+def sign_contradictions(data: MonographData) -> list[Problem]:
+    """One sign on two levels of one drug, unless each rule states what separates them."""
+    by_sign: dict[str, list[tuple[str, HelpRuleData]]] = {}
+    for where, rule in data.rules():
+        if rule.sign and rule.urgency:
+            by_sign.setdefault(rule.sign, []).append((where, rule))
+    problems = []
+    for sign, rules in by_sign.items():
+        if len({rule.urgency for _, rule in rules}) < 2:
+            continue
+        for where, rule in rules:
+            others = [(w, r) for w, r in rules if r.urgency != rule.urgency and r is not rule]
+            if not rule.condition:
+                problems.append(
+                    Problem(
+                        data.path,
+                        rule.line,
+                        f"{where}.condition",
+                        f"sign {sign!r} is also on another level (line "
+                        f"{', '.join(str(r.line) for _, r in others)}): give each rule the "
+                        'condition that separates them, e.g. "with a temperature"',
+                    )
+                )
+            elif any(r.condition == rule.condition for _, r in others):
+                problems.append(
+                    Problem(
+                        data.path,
+                        rule.line,
+                        f"{where}.condition",
+                        f"sign {sign!r} has the same condition on two levels",
+                    )
+                )
+    return problems
 
 
 def _parse_sections(
@@ -821,11 +975,12 @@ def parse_effects(path: str) -> tuple[list[EffectData], list[Problem]]:
         e = Fields(node, where, path, problems)
         if not e.ok:
             continue
-        e.only({"slug", "name", "lay_names", "synonyms"})
+        e.only({"slug", "name", "also_called", "lay_names", "synonyms"})
         effects.append(
             EffectData(
                 slug=e.slug("slug"),
                 name=e.text("name", max_length=120),
+                also_called=e.strings("also_called"),
                 lay_names=e.strings("lay_names"),
                 synonyms=e.strings("synonyms"),
                 line=node.line,
@@ -877,6 +1032,45 @@ def parse_vocabulary(path: str) -> tuple[list[LayTermData], list[Problem]]:
     return terms, problems
 
 
+def parse_signs(path: str) -> tuple[list[SignData], list[Problem]]:
+    problems: list[Problem] = []
+    signs: list[SignData] = []
+    for node, where in _load_shared(path, "signs", problems) or []:
+        g = Fields(node, where, path, problems)
+        if not g.ok:
+            continue
+        g.only({"slug", "name", "synonyms"})
+        signs.append(
+            SignData(
+                slug=g.slug("slug"),
+                name=g.text("name", max_length=120),
+                synonyms=g.strings("synonyms"),
+                line=node.line,
+            )
+        )
+    _unique(signs, "slug", "signs", "slug", path, problems)
+    return signs, problems
+
+
+def parse_floors(path: str) -> tuple[list[FloorData], list[Problem]]:
+    problems: list[Problem] = []
+    floors: list[FloorData] = []
+    for node, where in _load_shared(path, "phrases", problems) or []:
+        g = Fields(node, where, path, problems)
+        if not g.ok:
+            continue
+        g.only({"says", "floor"})
+        floors.append(
+            FloorData(
+                says=" ".join(g.text("says", max_length=60).lower().split()),
+                floor=g.choice("floor", Urgency.values),
+                line=node.line,
+            )
+        )
+    _unique(floors, "says", "phrases", "says", path, problems)
+    return floors, problems
+
+
 def slugify_term(term: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
 
@@ -913,6 +1107,10 @@ def read_content(files: list[Path], progress=None) -> tuple[ContentSet, list[Pro
             content.terms, found = parse_glossary(str(path))
         elif name == VOCABULARY_FILE:
             content.vocabulary, found = parse_vocabulary(str(path))
+        elif name == SIGNS_FILE:
+            content.signs, found = parse_signs(str(path))
+        elif name == FLOORS_FILE:
+            content.floors, found = parse_floors(str(path))
         elif path.suffix.lower() in (".md", ".markdown"):
             data, found = parse_monograph(path)
             if data:
@@ -943,11 +1141,22 @@ def read_content(files: list[Path], progress=None) -> tuple[ContentSet, list[Pro
 
 
 def check_references(
-    content: ContentSet, known_bands: set[str], known_effects: set[str]
+    content: ContentSet,
+    known_bands: set[str],
+    known_effects: set[str],
+    known_signs: set[str] = frozenset(),
+    known_floors: dict[str, str] | None = None,
 ) -> list[Problem]:
-    """Check bands and effects named by monographs exist (in these files or already loaded)."""
+    """Check what monographs name exists (in these files or already loaded), and that no help
+    rule is less urgent than its source's words allow or more urgent without a stated reason."""
     bands = {b.reference for b in content.bands} if content.bands is not None else known_bands
     effects = {e.slug for e in content.effects} if content.effects is not None else known_effects
+    signs = {g.slug for g in content.signs} if content.signs is not None else known_signs
+    floors = (
+        {f.says: f.floor for f in content.floors}
+        if content.floors is not None
+        else (known_floors or {})
+    )
     problems = []
     for data in content.monographs:
         for line, where, band, effect in data.refs():
@@ -969,4 +1178,66 @@ def check_references(
                         f"unknown side effect {effect!r}; add it to {SIDE_EFFECTS_FILE}",
                     )
                 )
+        for where, rule in data.rules():
+            problems += _check_rule(data.path, where, rule, signs, floors)
     return problems
+
+
+def _check_rule(path, where, rule: HelpRuleData, signs, floors) -> list[Problem]:
+    found = []
+    if rule.sign and rule.sign not in signs:
+        found.append(
+            Problem(
+                path,
+                rule.line,
+                f"{where}.sign",
+                f"unknown sign {rule.sign!r}; add it to {SIGNS_FILE}",
+            )
+        )
+    if not rule.says or not rule.urgency:
+        return found
+    floor = floors.get(rule.says)
+    if floor is None:
+        found.append(
+            Problem(
+                path,
+                rule.line,
+                f"{where}.says",
+                f"{rule.says!r} is not in {FLOORS_FILE}; use the source's own words about "
+                f"timing from that table: {', '.join(sorted(floors)) or 'none loaded'}",
+            )
+        )
+        return found
+    if Urgency.weaker(rule.urgency, floor):
+        found.append(
+            Problem(
+                path,
+                rule.line,
+                f"{where}.urgency",
+                f"{rule.urgency!r} is less urgent than the source's {rule.says!r} allows "
+                f"(at least {floor!r}); never lower a level",
+            )
+        )
+    elif Urgency.weaker(floor, rule.urgency):
+        if not rule.escalation_reason or not rule.escalation_source:
+            found.append(
+                Problem(
+                    path,
+                    rule.line,
+                    f"{where}.escalation",
+                    f"{rule.urgency!r} is more urgent than the source's {rule.says!r} "
+                    f"({floor!r}): give escalation.reason and escalation.source (a source that "
+                    "supports acting sooner)",
+                )
+            )
+    elif rule.escalation_reason or rule.escalation_source:
+        found.append(
+            Problem(
+                path,
+                rule.line,
+                f"{where}.escalation",
+                f"{rule.urgency!r} is what the source's {rule.says!r} asks for: this is not an "
+                "escalation, so remove it",
+            )
+        )
+    return found

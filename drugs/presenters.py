@@ -29,15 +29,6 @@ from drugs.models import (
 # The page gives out the fragment ids that search results link to.
 from drugs.search.anchors import precaution_anchor, side_effect_anchor
 
-# The card each urgency level goes on; the headings finish with "if:" so that each rule's
-# text ("your temperature goes above 38°C") completes the sentence.
-CARE_CARD_HEADINGS = {
-    Urgency.IMMEDIATE: "Call 999 now if:",
-    Urgency.URGENT: "Call your 24-hour line now if:",
-    Urgency.SOON: "Tell your team if:",
-    Urgency.NEXT_VISIT: "Mention it at your next visit if:",
-}
-
 HANDLING_KINDS = {PrecautionKind.HANDLING, PrecautionKind.STORAGE}
 PREGNANCY_KINDS = {PrecautionKind.PREGNANCY_PREVENTION, PrecautionKind.BREASTFEEDING}
 
@@ -111,23 +102,112 @@ class Figure:
         return cls(natural=natural, percent=percent, icons=icons)
 
 
-@dataclass(frozen=True)
-class CareCard:
+# --- What to do: help rules beside their entry, and gathered by sign ------------------------
+
+
+def level_key(rule: HelpRule) -> tuple[int, str]:
+    """Most urgent first; "Tell your team promptly" before a plain "Tell your team"."""
+    label = rule.level_label
+    return (Urgency.rank(rule.urgency), "" if label.endswith("promptly") else label)
+
+
+def contact_line(urgency: str, contact: str) -> str:
+    """Whom to call for a level, in the drug's sources' words (Drug.contact)."""
+    return f"Call {contact}." if urgency == Urgency.URGENT else ""
+
+
+@dataclass
+class Action:
+    """One level of what to do about one entry, with the signs that call for it."""
+
     urgency: str
-    heading: str
-    items: list[str]
+    label: str
+    rules: list[HelpRule]
+    contact: str
 
 
-def build_care_cards(rules: Iterable[HelpRule]) -> list[CareCard]:
-    """One card per urgency level present, most urgent first; each threshold listed once."""
-    by_urgency: dict[str, list[str]] = {}
-    for rule in rules:
-        texts = by_urgency.setdefault(rule.urgency, [])
-        if rule.text not in texts:
-            texts.append(rule.text)
+def actions_for(rules: Iterable[HelpRule], contact: str) -> list[Action]:
+    """An entry's own rules by level, most urgent first, each level's rules in file order."""
+    levels: dict[tuple, Action] = {}
+    for rule in sorted(rules, key=lambda r: r.order):
+        key = level_key(rule)
+        if key not in levels:
+            levels[key] = Action(
+                urgency=rule.urgency,
+                label=rule.level_label,
+                rules=[],
+                contact=contact_line(rule.urgency, contact),
+            )
+        levels[key].rules.append(rule)
+    return [levels[key] for key in sorted(levels)]
+
+
+@dataclass
+class SummaryItem:
+    text: str
+    condition: str
+    # (title, anchor) of each entry that gives this rule.
+    entries: list[tuple[str, str]]
+
+
+@dataclass
+class SignGroup:
+    name: str
+    items: list[SummaryItem]
+
+
+@dataclass
+class CareCard:
+    """One level of the "When to get help" summary: every sign at that level, once."""
+
+    urgency: str
+    label: str
+    signs: list[SignGroup]
+    contact: str
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} if:"
+
+    @property
+    def items(self) -> list[str]:
+        """Each rule once, as plain text (the printed handout's short list)."""
+        return [
+            f"{item.text} ({item.condition})" if item.condition else item.text
+            for group in self.signs
+            for item in group.items
+        ]
+
+
+def build_care_cards(
+    owners: Iterable[tuple[str, str, Iterable[HelpRule]]], contact: str
+) -> list[CareCard]:
+    """Rules of (entry title, entry anchor, rules) gathered by level, then by sign, most urgent
+    first; a rule that several entries give is listed once, naming each of them."""
+    cards: dict[tuple, dict[str, dict[tuple, SummaryItem]]] = {}
+    labels: dict[tuple, HelpRule] = {}
+    for title, anchor, rules in owners:
+        for rule in rules:
+            key = level_key(rule)
+            labels.setdefault(key, rule)
+            name = rule.sign.name if rule.sign else "Other signs"
+            items = cards.setdefault(key, {}).setdefault(name, {})
+            item = items.setdefault(
+                (rule.text, rule.condition), SummaryItem(rule.text, rule.condition, [])
+            )
+            if (title, anchor) not in item.entries:
+                item.entries.append((title, anchor))
     return [
-        CareCard(urgency=level, heading=CARE_CARD_HEADINGS[Urgency(level)], items=by_urgency[level])
-        for level in sorted(by_urgency, key=Urgency.rank)
+        CareCard(
+            urgency=labels[key].urgency,
+            label=labels[key].level_label,
+            signs=[
+                SignGroup(name=name, items=list(items.values()))
+                for name, items in sorted(cards[key].items(), key=lambda kv: kv[0].lower())
+            ],
+            contact=contact_line(labels[key].urgency, contact),
+        )
+        for key in sorted(cards)
     ]
 
 
@@ -170,6 +250,7 @@ class EffectEntry:
     item: DrugSideEffect
     figure: Figure | None
     prose: Prose
+    actions: list[Action] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -190,6 +271,7 @@ class BandGroup:
 class PrecautionEntry:
     item: Precaution
     prose: Prose
+    actions: list[Action] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -227,6 +309,7 @@ class DrugPage:
         precautions = list(drug.precautions.all())
         side_effects = list(drug.side_effects.all())
         self.warnings: list[PrecautionEntry] = []
+        self.precaution_entries: list[PrecautionEntry] = []
         # Built in the order shown: the marker links each word's first use on the page.
         self.blocks: list[Block] = []
         for kind in (
@@ -249,7 +332,7 @@ class DrugPage:
             pregnancy,
         )
         self._add_side_effects(sections.get(SectionKind.SIDE_EFFECTS), side_effects)
-        self._add_getting_help(sections.get(SectionKind.GETTING_HELP), side_effects)
+        self._add_getting_help(sections.get(SectionKind.GETTING_HELP), side_effects, precautions)
         self._add_precautions(
             "other-precautions",
             "Other precautions",
@@ -378,10 +461,13 @@ class DrugPage:
             return
         entries = [
             PrecautionEntry(
-                item=p, prose=self._prose(p.text_html, p.disagreements.all(), p.sources.all())
+                item=p,
+                prose=self._prose(p.text_html, p.disagreements.all(), p.sources.all()),
+                actions=actions_for(p.help_rules.all(), self.drug.contact),
             )
             for p in precautions
         ]
+        self.precaution_entries += entries
         self.warnings += [entry for entry in entries if entry.item.warning]
         self.blocks.append(
             Block(
@@ -404,6 +490,7 @@ class DrugPage:
                     item=item,
                     figure=Figure.of(item),
                     prose=self._prose(item.text_html, item.disagreements.all(), item.sources.all()),
+                    actions=actions_for(item.help_rules.all(), self.drug.contact),
                 )
             )
         # Most effects share their sources: name those once, and only the exceptions beside
@@ -425,8 +512,20 @@ class DrugPage:
             )
         )
 
-    def _add_getting_help(self, section: Section | None, side_effects: list[DrugSideEffect]):
-        cards = build_care_cards(rule for item in side_effects for rule in item.help_rules.all())
+    def _add_getting_help(
+        self,
+        section: Section | None,
+        side_effects: list[DrugSideEffect],
+        precautions: list[Precaution],
+    ):
+        cards = build_care_cards(
+            [
+                (item.title, side_effect_anchor(item.effect.slug), item.help_rules.all())
+                for item in side_effects
+            ]
+            + [(p.title, precaution_anchor(p), p.help_rules.all()) for p in precautions],
+            self.drug.contact,
+        )
         if section is None and not cards:
             return
         self.blocks.append(
@@ -446,7 +545,7 @@ class EffectAcrossDrugs:
 
     item: DrugSideEffect
     figure: Figure | None
-    care_cards: list[CareCard]
+    actions: list[Action]
 
     @property
     def anchor(self) -> str:
@@ -456,10 +555,18 @@ class EffectAcrossDrugs:
 def effect_entries(items: Iterable[DrugSideEffect]) -> list[EffectAcrossDrugs]:
     return [
         EffectAcrossDrugs(
-            item=item, figure=Figure.of(item), care_cards=build_care_cards(item.help_rules.all())
+            item=item,
+            figure=Figure.of(item),
+            actions=actions_for(item.help_rules.all(), item.drug.contact),
         )
         for item in items
     ]
+
+
+def rules_differ(entries: list[EffectAcrossDrugs]) -> bool:
+    """Whether the drugs give different advice for the same effect (e.g. 37.5°C or 38°C)."""
+    advice = {tuple((r.urgency, r.text) for a in e.actions for r in a.rules) for e in entries}
+    return len(entries) > 1 and len(advice) > 1
 
 
 @dataclass

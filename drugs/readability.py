@@ -175,8 +175,8 @@ def help_rules_text(rules) -> list[str]:
     """Help rules as their cards show them: one heading per urgency, then each rule."""
     lines, heading = [], None
     for rule in sorted(rules, key=lambda r: Urgency.rank(r.urgency)):
-        if rule.get_urgency_display() != heading:
-            heading = rule.get_urgency_display()
+        if rule.level_label != heading:
+            heading = rule.level_label
             lines.append(as_sentence(f"{heading} if"))
         lines.append(as_sentence(rule.text))
     return lines

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from drugs.feedback import FeedbackForm, over_limit, safe_page
-from drugs.models import Drug, DrugSideEffect, GlossaryTerm, SideEffect
-from drugs.presenters import DrugPage, compare_groups, effect_entries
+from drugs.models import Drug, DrugSideEffect, GlossaryTerm, SideEffect, help_rules_prefetch
+from drugs.presenters import DrugPage, compare_groups, effect_entries, rules_differ
 
 # More columns than this no longer fit side by side on a phone or on paper.
 COMPARE_MAX = 4
@@ -90,13 +90,14 @@ def side_effect_detail(request: HttpRequest, slug: str) -> HttpResponse:
         DrugSideEffect.objects.published()
         .filter(effect=effect)
         .select_related("drug", "effect", "band", "band__standard")
-        .prefetch_related("help_rules", "sources", "disagreements__sources")
+        .prefetch_related(help_rules_prefetch(), "sources", "disagreements__sources")
         .order_by("drug__name")
     )
+    entries = effect_entries(items)
     return render(
         request,
         "drugs/side_effect_detail.html",
-        {"effect": effect, "entries": effect_entries(items)},
+        {"effect": effect, "entries": entries, "advice_differs": rules_differ(entries)},
     )
 
 

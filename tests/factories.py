@@ -75,13 +75,43 @@ class DrugSideEffectFactory(factory.django.DjangoModelFactory):
             self.sources.set(extracted or [SourceFactory(drug=self.drug)])
 
 
+class SignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Sign
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"sign-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+
+
+# The source's words about timing that each level is the floor of.
+FLOOR_PHRASES = {
+    models.Urgency.IMMEDIATE: "call 999",
+    models.Urgency.URGENT: "straight away",
+    models.Urgency.TELL: "tell your doctor",
+}
+
+
+class TimingPhraseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TimingPhrase
+        django_get_or_create = ("phrase",)
+
+    floor = models.Urgency.URGENT
+    phrase = factory.LazyAttribute(lambda o: FLOOR_PHRASES[o.floor])
+
+
 class HelpRuleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.HelpRule
 
     side_effect = factory.SubFactory(DrugSideEffectFactory)
+    precaution = None
+    sign = factory.SubFactory(SignFactory)
     urgency = models.Urgency.URGENT
     text = "your temperature goes above 38°C"
+    timing = factory.LazyAttribute(lambda o: TimingPhraseFactory(floor=o.urgency))
+    source = factory.LazyAttribute(lambda o: (o.side_effect or o.precaution).sources.first())
 
 
 class PrecautionFactory(factory.django.DjangoModelFactory):

@@ -137,7 +137,7 @@ def _full_drug(slug, name, effects, **fields):
         text="You may find it hard to poo. Ask about a laxative.",
     )  # fmt: skip
     HelpRuleFactory(
-        side_effect=constipation, urgency=models.Urgency.SOON, text="you have not pooed for 3 days"
+        side_effect=constipation, urgency=models.Urgency.TELL, text="you have not pooed for 3 days"
     )
     tiredness = DrugSideEffectFactory(
         drug=drug, effect=SideEffectFactory(slug="tiredness", name="Tiredness"),
@@ -161,7 +161,7 @@ def _full_drug(slug, name, effects, **fields):
         side_effect=infection, urgency=models.Urgency.IMMEDIATE, text="you have trouble breathing"
     )
     HelpRuleFactory(
-        side_effect=infection, urgency=models.Urgency.NEXT_VISIT, text="you keep getting colds"
+        side_effect=infection, urgency=models.Urgency.TELL, text="you keep getting colds"
     )
     for number in range(max(0, effects - 3)):
         item = DrugSideEffectFactory(

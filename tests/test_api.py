@@ -70,7 +70,7 @@ class TestDrugDetail:
         assert {(h["urgency"], h["when"]) for h in infection["get_help"]} == {
             ("immediate", "you have trouble breathing"),
             ("urgent", "your temperature goes above 38°C"),
-            ("next-visit", "you keep getting colds"),
+            ("tell", "you keep getting colds"),
         }
 
     def test_precautions_keep_their_kind_audience_and_warning(self, client):

@@ -69,6 +69,8 @@ class TestRoundTrip:
             "frequency-bands.yaml",
             "side-effects.yaml",
             "glossary.yaml",
+            "signs.yaml",
+            "urgency-floors.yaml",
         }
         assert before == after and before
 

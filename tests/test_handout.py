@@ -23,8 +23,8 @@ from tests.factories import (
 )
 
 # Drug.objects.with_monograph(): the drug and its prefetched sources, sections, side effects,
-# help rules, precautions and notes. Nothing else queries, however much content there is.
-HANDOUT_QUERIES = 12
+# help rules (of side effects and of precautions), precautions and notes. Nothing else queries, however much content there is.
+HANDOUT_QUERIES = 13
 # A bare form URL may come from the page cache, which first reads the content version.
 FORM_QUERIES = HANDOUT_QUERIES + 1
 TODAY = datetime.date(2026, 11, 22)
@@ -231,8 +231,8 @@ class TestHandoutPage:
         assert "Contraception for you" in html and "Condoms" not in html
         assert "Giving blood" not in html
         assert [c.heading for c in handout.cards] == [
-            "Call 999 now if:",
-            "Call your 24-hour line now if:",
+            "Call 999 if:",
+            "Call your team now if:",
         ]
         assert [e.name for e in handout.action_effects] == ["Allergic reaction", "Infection"]
         assert "Dry skin" not in html
@@ -248,7 +248,7 @@ class TestHandoutPage:
     def test_it_keeps_a_fixed_number_of_queries(self, client, drug, django_assert_num_queries):
         for n in range(5):
             effect = DrugSideEffectFactory(drug=drug)
-            HelpRuleFactory(side_effect=effect, urgency=Urgency.SOON, text=f"rule {n}")
+            HelpRuleFactory(side_effect=effect, urgency=Urgency.TELL, text=f"rule {n}")
             PrecautionFactory(drug=drug, kind=PrecautionKind.STORAGE)
         with django_assert_num_queries(HANDOUT_QUERIES):
             response = client.get(handout_url(), params())

@@ -175,7 +175,7 @@ class TestSnapshots:
         records = list(Drug.history.model.objects.all())
         Drug.history.update(monograph_data=None)
         # One round of prefetch queries for all the drugs, then one update per record.
-        with django_assert_max_num_queries(20):
+        with django_assert_max_num_queries(21):
             history.fill_snapshots([(r.history_id, r.id) for r in records])
         assert all(
             snapshot_text(r).startswith("---\nslug: exampleamide-")

@@ -115,7 +115,9 @@ class TestImport:
 
     def test_it_replaces_changed_help_rules(self, fixture_content):
         run_import(fixture_content)
-        replace(fixture_content / "exampleamide.md", "urgency: urgent", "urgency: immediate")
+        path = fixture_content / "exampleamide.md"
+        replace(path, "urgency: urgent", "urgency: immediate")
+        replace(path, "says: straight away", "says: call 999")
 
         run_import(fixture_content)
 
@@ -154,8 +156,11 @@ class TestImport:
             "    sources: [nhs, leaflet]\n"
             "    text: You may get a rash.\n"
             "    get_help:\n"
-            "      - urgency: immediate\n"
+            "      - sign: high-temperature\n"
             "        when: the rash blisters\n"
+            "        urgency: immediate\n"
+            "        says: call 999\n"
+            "        source: nhs\n"
             "    disagreements:\n"
             "      - topic: How common a rash is\n"
             "        sources: [nhs, leaflet]\n"

@@ -15,7 +15,6 @@ from django.urls import reverse
 from drugs import models
 from drugs.glossary import GlossaryMarker
 from drugs.presenters import (
-    CARE_CARD_HEADINGS,
     DrugPage,
     Figure,
     IconArray,
@@ -33,8 +32,10 @@ BLOCK_TAGS = (
     "p|li|h1|h2|h3|h4|div|dt|dd|td|th|tr|section|br|ul|ol|dl|nav|summary|details|table|caption"
     "|thead|tbody|fieldset|legend|form|main|header|footer|svg|title|button|label"
 )
-# The drug page's HTML plus its CSS, uncompressed.
-PAGE_BUDGET_BYTES = 60_000
+# The drug page's HTML plus its CSS, uncompressed. Raised from 60,000: every help rule is now
+# shown inside its own side effect as well as in the "When to get help" summary (issue
+# "Safe help routing"); the guide in short pages is to bring each page well under this.
+PAGE_BUDGET_BYTES = 76_000
 
 
 def text_of(response) -> str:
@@ -177,23 +178,32 @@ class TestDrugPage:
         full_drug()
         response = client.get(self.url())
         text = text_of(response)
-        section = text[text.index("Contacting your team", text.index("About side effects")) :]
-        order = [
-            section.index("Call 999 now if: you have trouble breathing"),
-            section.index("Call your 24-hour line now if: your temperature goes above 38°C"),
-            section.index("Tell your team if: you have not pooed for 3 days"),
-            section.index("Mention it at your next visit if: you keep getting colds"),
+        section = text[text.index("Every sign to act on, from each side effect") :]
+        levels = [
+            section.index("Call 999 if:"),
+            section.index("Call your team now if:"),
+            section.index("Tell your team if:"),
         ]
-        assert order == sorted(order)
+        assert levels == sorted(levels)
+        # Each rule on its own level's card, saying which entry it comes from.
+        cards = section[levels[0] :].split(" if: ")
+        assert "you have trouble breathing – Infection" in cards[1]
+        assert "your temperature goes above 38°C – Infection" in cards[2]
+        assert "you have not pooed for 3 days – Constipation" in cards[3]
+        assert "you keep getting colds – Infection" in cards[3]
         # Urgency is written out, not only coloured.
-        assert "Emergency: Call 999 now if:" in section
-        assert "Urgent: Call your 24-hour line now if:" in section
+        assert "Emergency: Call 999 if:" in section
+        assert "Urgent: Call your team now if:" in section
+        # No level claims a sign can wait: no source says so.
+        assert "Not urgent" not in text and "working hours" not in text
+        assert "next visit" not in text
 
     def test_without_a_helpline_the_cards_point_to_the_teams_number(self, client, settings):
         settings.HELPLINE_NUMBER = ""
         full_drug()
         response = client.get(self.url())
-        assert "the 24-hour number your team gave you" in text_of(response)
+        assert "Call the contact number your team gave you." in text_of(response)
+        assert "24-hour" not in text_of(response)
         assert 'href="tel:' not in response.content.decode()
 
     def test_with_a_helpline_the_cards_link_to_it(self, client, settings):
@@ -201,7 +211,7 @@ class TestDrugPage:
         full_drug()
         response = client.get(self.url())
         assert '<a href="tel:08001234567">0800 123 4567</a>' in response.content.decode()
-        assert "the 24-hour number your team gave you" not in text_of(response)
+        assert "24-hour" not in text_of(response)
 
     def test_warnings_disagreements_and_professional_details(self, client):
         full_drug()
@@ -325,16 +335,15 @@ class TestPresenters:
 
     def test_care_cards_are_most_urgent_first_and_list_each_threshold_once(self):
         rules = [
-            models.HelpRule(urgency=models.Urgency.SOON, text="a"),
+            models.HelpRule(urgency=models.Urgency.TELL, text="a"),
             models.HelpRule(urgency=models.Urgency.IMMEDIATE, text="b"),
-            models.HelpRule(urgency=models.Urgency.SOON, text="a"),
         ]
-        cards = build_care_cards(rules)
-        assert [c.heading for c in cards] == [
-            CARE_CARD_HEADINGS[models.Urgency.IMMEDIATE],
-            CARE_CARD_HEADINGS[models.Urgency.SOON],
-        ]
+        again = [models.HelpRule(urgency=models.Urgency.TELL, text="a")]
+        cards = build_care_cards([("One", "one", rules), ("Two", "two", again)], "your team")
+        assert [c.heading for c in cards] == ["Call 999 if:", "Tell your team if:"]
         assert cards[1].items == ["a"]
+        # Listed once, naming both entries that give it.
+        assert cards[1].signs[0].items[0].entries == [("One", "one"), ("Two", "two")]
 
     def test_most_common_lists_the_top_band(self):
         full_drug()
@@ -387,7 +396,7 @@ class TestSideEffectPages:
         assert "Testamide" in text
         assert "Occasional: 1 to 10 in every 100 people" in text
         assert "just under 1 in 3 people (30.5%)" in text
-        assert "Call 999 now if: you have trouble breathing" in text
+        assert "Call 999 if: you have trouble breathing" in text
 
     def test_unknown_and_unpublished_only_effects_are_not_found(self, client):
         full_drug(status=models.Status.DRAFT)
