@@ -629,6 +629,13 @@ def parse_monograph(
                 source=r.slug("source", required=len(entry_sources) != 1),
                 line=node.line,
             )
+            if rule.threshold and rule.text and rule.threshold not in rule.text:
+                # The page shows the rule's words; the threshold must be among them.
+                r.fail(
+                    r.line_of("threshold"),
+                    r.name("threshold"),
+                    f"{rule.threshold!r} is not in the rule's `when` text",
+                )
             if not rule.source and len(entry_sources) == 1:
                 rule.source = entry_sources[0]
             elif rule.source and rule.source not in entry_sources:

@@ -292,6 +292,68 @@ MALFORMED = {
         "effect: sleepiness",
         "side_effects[1].effect",
     ),
+    # Help rules: never weaker than the source's words, never stronger without a reason.
+    "help rule below its floor": (
+        "exampleamide.md",
+        "urgency: urgent\n        says: straight away",
+        "urgency: tell\n        says: straight away",
+        "- sign: constipation-and-sick",
+        "side_effects[0].get_help[0].urgency",
+    ),
+    "escalation without a reason and source": (
+        "exampleamide.md",
+        "urgency: urgent\n        says: straight away",
+        "urgency: immediate\n        says: straight away",
+        "- sign: constipation-and-sick",
+        "side_effects[0].get_help[0].escalation",
+    ),
+    "escalation citing an unknown source": (
+        "exampleamide.md",
+        "urgency: urgent\n        says: straight away",
+        "urgency: immediate\n        says: straight away\n"
+        "        escalation:\n          reason: It can be serious.\n          source: nowhere",
+        "source: nowhere",
+        "side_effects[0].get_help[0].escalation.source",
+    ),
+    "one sign on two levels without a condition": (
+        "exampleamide.md",
+        "        says: straight away\n",
+        "        says: straight away\n"
+        "      - sign: constipation-and-sick\n"
+        "        when: you have not pooed for 3 days\n"
+        "        urgency: tell\n"
+        "        says: tell your doctor\n",
+        "- sign: constipation-and-sick",
+        "side_effects[0].get_help[0].condition",
+    ),
+    "timing phrase not in the floors table": (
+        "exampleamide.md",
+        "says: straight away",
+        "says: whenever you like",
+        "- sign: constipation-and-sick",
+        "side_effects[0].get_help[0].says",
+    ),
+    "unknown sign": (
+        "exampleamide.md",
+        "sign: constipation-and-sick",
+        "sign: hiccups",
+        "- sign: hiccups",
+        "side_effects[0].get_help[0].sign",
+    ),
+    "threshold not in the rule's words": (
+        "exampleamide.md",
+        "threshold: more than 2 days",
+        "threshold: more than 5 days",
+        "threshold: more than 5 days",
+        "side_effects[0].get_help[0].threshold",
+    ),
+    "rule source the entry does not cite": (
+        "exampleamide.md",
+        "        says: straight away\n",
+        "        says: straight away\n        source: database\n",
+        "source: database",
+        "side_effects[0].get_help[0].source",
+    ),
     "shared file with a bad band bound": (
         "frequency-bands.yaml",
         "min_per_100: 10",
@@ -329,6 +391,55 @@ def test_a_malformed_file_names_file_and_line_and_changes_nothing(case, fixture_
     if expected_line is not None:
         assert int(match.group(1)) == expected_line, message
     assert dump() == before
+
+
+class TestHelpRuleSafety:
+    def test_one_sign_on_two_levels_imports_when_each_states_its_condition(
+        self, fixture_content, client
+    ):
+        path = fixture_content / "exampleamide.md"
+        replace(
+            path,
+            "        says: straight away\n",
+            "        condition: and you are being sick\n"
+            "        says: straight away\n"
+            "      - sign: constipation-and-sick\n"
+            "        when: you have not pooed for 3 days\n"
+            "        condition: and you are not being sick\n"
+            "        urgency: tell\n"
+            "        says: tell your doctor\n",
+        )
+        run_import(fixture_content)
+
+        html = client.get(reverse("drugs:detail", args=["exampleamide"])).content.decode()
+        assert "(and you are being sick)" in html and "(and you are not being sick)" in html
+
+    def test_an_escalation_with_a_reason_and_source_is_kept(self, fixture_content):
+        replace(
+            fixture_content / "exampleamide.md",
+            "urgency: urgent\n        says: straight away",
+            "urgency: immediate\n        says: straight away\n        escalation:\n"
+            "          reason: The database says it can be an emergency.\n"
+            "          source: database",
+        )
+        run_import(fixture_content)
+
+        rule = HelpRule.objects.get()
+        assert rule.urgency == "immediate" and rule.escalated
+        assert rule.escalation_source.key == "database"
+        assert rule.timing.phrase == "straight away" and rule.source.key == "leaflet"
+
+    def test_a_single_monograph_is_checked_against_the_loaded_floors(self, fixture_content):
+        run_import(fixture_content)
+        before = dump()
+        path = fixture_content / "exampleamide.md"
+        replace(path, "urgency: urgent", "urgency: tell")
+
+        message = failing_import(path)
+
+        assert "less urgent than the source's 'straight away' allows" in message
+        assert f"{path}:{line_of(path, '- sign: constipation-and-sick')}:" in message
+        assert dump() == before
 
 
 def test_the_same_slug_in_two_files_is_refused(fixture_content):
