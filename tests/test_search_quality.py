@@ -7,7 +7,9 @@ import yaml
 
 from drugs.search import search
 
-QUERIES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text())["queries"]
+CASES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text())
+QUERIES = CASES["queries"]
+SIGNS = CASES["signs"]
 REQUIRED = 0.9
 
 
@@ -61,3 +63,43 @@ def test_every_result_link_lands_on_an_element_of_the_page(client, real_content)
         if path not in pages:
             pages[path] = client.get(path).content.decode()
         assert f'id="{fragment}"' in pages[path], doc.url
+
+
+@pytest.mark.parametrize("case", SIGNS, ids=[c["query"] for c in SIGNS])
+def test_a_warning_sign_gets_each_drugs_own_answer_first(real_content, case):
+    answers = search(case["query"]).answers
+    assert answers, f"no answer for {case['query']!r}"
+    first = answers[0]
+    assert first.slug == case["answer"], [a.slug for a in answers]
+    snippets = [r.snippet for d in first.drugs for r in d.rules]
+    for threshold in case.get("thresholds", []):
+        assert any(threshold in s for s in snippets), (threshold, snippets)
+    # Each drug says its own level in words.
+    for drug in first.drugs:
+        assert drug.rules and all(r.label for r in drug.rules)
+
+
+def test_the_temperature_answer_shows_each_drug_on_the_page_and_in_the_api(client, real_content):
+    from django.urls import reverse
+
+    page = client.get(reverse("drugs:search"), {"q": "37.8"}).content.decode()
+    answer = page[page.index("What to do: a high temperature") :]
+    assert answer.index("Pomalidomide") < answer.index("above 37.5°C")
+    assert answer.index("Lenalidomide") < answer.index("above 38°C")
+    assert (
+        answer.index("What to do") < answer.index("search-count")
+        if "search-count" in answer
+        else True
+    )
+
+    data = client.get(reverse("drugs:api_search"), {"q": "temperature"}).json()
+    drugs = {d["drug"]: d for d in data["answers"][0]["drugs"]}
+    assert {"pomalidomide", "lenalidomide"} <= set(drugs)
+    assert any(r["threshold"] == "above 38°C" for r in drugs["lenalidomide"]["rules"])
+    assert all(
+        r["url"].startswith("http://testserver/drugs/") for r in drugs["lenalidomide"]["rules"]
+    )
+
+
+def test_a_search_that_names_no_sign_gets_no_answer_box(real_content):
+    assert search("lactose intolerant").answers == []

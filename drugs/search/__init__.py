@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from drugs.models import Drug, SearchDocument, SearchKind, SearchWord
+from drugs.search.answers import SignAnswer, sign_answers
 from drugs.search.query import Group, Hit, Query, parse
 from drugs.search.text import CONTROL_RE, words
 from drugs.search.vocabulary import Vocabulary
@@ -66,6 +67,8 @@ class SearchResponse:
     results: list[Result] = field(default_factory=list)
     # Misspelt word -> the word searched for as well.
     corrections: dict[str, str] = field(default_factory=dict)
+    # Warning signs the query names, with what each drug says to do: shown first.
+    answers: list[SignAnswer] = field(default_factory=list)
 
 
 def backend():
@@ -145,7 +148,7 @@ def search(raw: str, limit: int = DEFAULT_LIMIT) -> SearchResponse:
     text = clean(raw)
     limit = max(1, min(limit, MAX_LIMIT))
     query = parse(text, Vocabulary.load())
-    response = SearchResponse(text)
+    response = SearchResponse(text, answers=sign_answers(text))
     if not query.groups:
         return response
     engine = backend()

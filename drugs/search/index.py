@@ -177,10 +177,10 @@ def drug_documents(
         doc(
             SearchKind.SIDE_EFFECT,
             s.pk,
-            effect.name,
+            s.heading or effect.name,
             side_effect_anchor(effect.slug),
-            names=effect.name,
-            keywords=". ".join([*effect.lay_names, *effect.synonyms]),
+            names=" ".join([effect.name, s.heading]),
+            keywords=". ".join([*effect.also_called, *effect.lay_names, *effect.synonyms]),
             # With its get-help thresholds, which people search for ("temperature 38").
             body=" ".join([plain(s.text_html), *(f"{text}." for text in help_texts)]),
         )

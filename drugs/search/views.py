@@ -73,4 +73,9 @@ def api_search(request: HttpRequest) -> JsonResponse:
     for result in results:
         # Absolute, like every address in the API (docs/api.md).
         result["url"] = request.build_absolute_uri(result["url"])
-    return JsonResponse({"query": response.query, "results": results})
+    answers = [a.as_json() for a in response.answers]
+    for answer in answers:
+        for drug in answer["drugs"]:
+            for rule in drug["rules"]:
+                rule["url"] = request.build_absolute_uri(rule["url"])
+    return JsonResponse({"query": response.query, "answers": answers, "results": results})
