@@ -368,7 +368,7 @@ class TestSearchApi:
             response = client.get(reverse("drugs:api_search"), {"q": "numb hands", "limit": 2})
         assert response.status_code == 200
         body = response.json()
-        assert set(body) == {"query", "results"}
+        assert set(body) == {"query", "answers", "results"}
         assert body["query"] == "numb hands"
         assert len(body["results"]) == 1
         assert body["results"][0] == {
