@@ -442,10 +442,25 @@ class DrugAdmin(admin.ModelAdmin):
 # --- Shared vocabularies and a side effect's own page --------------------------------------
 
 
-class HelpRuleInline(admin.TabularInline):
+class HelpRuleInline(admin.StackedInline):
     model = HelpRule
+    fk_name = "side_effect"
     extra = 0
-    fields = ["order", "urgency", "text"]
+    fields = [
+        ("order", "sign"),
+        "text",
+        ("threshold", "condition"),
+        ("urgency", "timing", "source"),
+        ("escalation_reason", "escalation_source"),
+    ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            # A rule cites one of its own drug's sources.
+            for name in ("source", "escalation_source"):
+                formset.form.base_fields[name].queryset = Source.objects.filter(drug=obj.drug)
+        return formset
 
     def _locked(self, obj):
         return obj is not None and workflow.is_live_published(obj.drug)
@@ -509,6 +524,9 @@ class GlossaryTermAdmin(admin.ModelAdmin):
     search_fields = ["term", "aliases", "definition"]
     prepopulated_fields = {"slug": ["term"]}
 
+
+# The clinical review list (its own module: it has nothing to do with one drug's page).
+from drugs import admin_clinical  # noqa: E402, F401
 
 # Admin modules other engineers own: load them when they exist.
 for _module in ("drugs.admin_feedback", "drugs.admin_search"):

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -516,6 +518,28 @@ class HelpRule(models.Model):
     def __str__(self):
         return f"{self.get_urgency_display()}: {self.text}"
 
+    def clean(self):
+        # The importer makes the same checks on every import and publish (drugs.monograph).
+        if self.timing_id is None or not self.urgency:
+            return
+        floor = self.timing.floor
+        if Urgency.weaker(self.urgency, floor):
+            raise ValidationError(
+                {
+                    "urgency": f"The source says “{self.timing.phrase}”: this needs at least "
+                    f"“{Urgency(floor).label}”. Never lower a level."
+                }
+            )
+        if Urgency.weaker(floor, self.urgency) and not (
+            self.escalation_reason.strip() and self.escalation_source_id
+        ):
+            raise ValidationError(
+                {
+                    "escalation_reason": "This is more urgent than the source's words ask for: "
+                    "give the reason and the source that supports it."
+                }
+            )
+
     @property
     def escalated(self) -> bool:
         return bool(self.escalation_reason)
@@ -527,6 +551,29 @@ class HelpRule(models.Model):
         if self.urgency == Urgency.TELL and self.timing and self.timing.phrase == "promptly":
             label += " promptly"
         return label
+
+
+class ClinicalSignOff(models.Model):
+    """A clinical reviewer's mark on one item of the clinical review list (drugs.clinical_review).
+
+    Keyed by a fingerprint of what was reviewed, so any change to the rule makes the item
+    unreviewed again. Never shown to patients.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    item = models.TextField(help_text="What was reviewed, as the list showed it.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+        verbose_name = "clinical review"
+
+    def __str__(self):
+        return f"{self.item} (reviewed by {self.reviewed_by} on {self.reviewed_at:%-d %b %Y})"
 
 
 class Precaution(MarkdownRendered):
