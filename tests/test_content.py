@@ -62,7 +62,7 @@ LENALIDOMIDE_FACTS = [
     "clinical trial",
     "immunomodulatory",
     "stops tumours making their own blood vessels",
-    "damping down the immune system",
+    "making the immune system respond less",
     # How to take it
     "Swallow the capsules whole with a glass of water",
     "Do not open, break or chew them",
@@ -194,7 +194,7 @@ POMALIDOMIDE_FACTS = [
     "used to treat myeloma",
     "works in several different ways",
     "(consent)",
-    "electronic Medicines Compendium (eMC)",
+    "electronic Medicines Compendium website",
     # How to take it
     "Swallow the capsules whole with a glass of water",
     "Do not chew, open or crush them",
@@ -206,7 +206,7 @@ POMALIDOMIDE_FACTS = [
     "You may get a copy of the plan to take home",
     "Take any capsules you have not used back to the pharmacist",
     "how well your kidneys and liver work",
-    "your doctor may wait a short time before going on",
+    "your doctor may delay your next treatment for a short time",
     # Missed doses
     "as soon as you can on the same day",
     "If a whole day has gone by, tell your doctor or nurse",
@@ -300,7 +300,14 @@ class TestLenalidomidePage:
     def test_it_shows_where_the_lenalidomide_sources_differ(self, client, real_content):
         text = page_text(client, "lenalidomide")
         assert missing(text, LENALIDOMIDE_DISAGREEMENTS) == []
-        assert text.count("Ask your team which applies to you") == 7
+        # Every disagreement is declared in its own "Sources differ" note (clinical review 4):
+        # the 7 shown before, plus the pregnancy rule, the cycle, the immune system and uses.
+        from drugs.models import Disagreement
+
+        page = client.get(reverse("drugs:detail", args=["lenalidomide"])).content.decode()
+        notes = Disagreement.objects.filter(drug__slug="lenalidomide").count()
+        assert notes >= 11
+        assert page.count('<div class="differ">') == notes
 
 
 class TestPomalidomidePage:
