@@ -60,9 +60,15 @@ def _band(band: FrequencyBand) -> dict:
         "rank": band.rank,
     }
     standard = band.standard_band
+    # The standard scale's numbers are a claim only for a band whose source gives numbers.
+    gives_numbers = band.min_per_100 is not None or band.max_per_100 is not None
     data["standard"] = (
-        {"key": standard.key, "label": standard.label, "phrase": standard.phrase}
-        | {"rank": standard.rank}
+        {
+            "key": standard.key,
+            "label": standard.label,
+            "phrase": standard.phrase if gives_numbers else None,
+            "rank": standard.rank,
+        }
         if standard
         else None
     )

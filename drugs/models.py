@@ -242,11 +242,19 @@ class SourceDateKind(models.TextChoices):
 SOURCE_OLD_AFTER_YEARS = 5
 
 
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` earlier; 29 February becomes the 28th in a year without one."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 class SourceQuerySet(models.QuerySet):
     def past_review(self, today: datetime.date | None = None):
         """Sources past their own next-review date, or more than 5 years old."""
         today = today or timezone.localdate()
-        old = today.replace(year=today.year - SOURCE_OLD_AFTER_YEARS)
+        old = years_before(today, SOURCE_OLD_AFTER_YEARS)
         return self.filter(Q(next_review__lt=today) | Q(date__lt=old))
 
 
@@ -299,7 +307,7 @@ class Source(models.Model):
                 f"This source was due to be reviewed by {self.next_review:%-d %B %Y}. "
                 "We have not found a newer version yet."
             )
-        if self.date and self.date < today.replace(year=today.year - SOURCE_OLD_AFTER_YEARS):
+        if self.date and self.date < years_before(today, SOURCE_OLD_AFTER_YEARS):
             return f"This source is more than {SOURCE_OLD_AFTER_YEARS} years old."
         return ""
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
 
 from drugs.glossary import GlossaryMarker
@@ -75,6 +80,19 @@ class IconArray:
         return shapes
 
 
+# A natural frequency with no words around it ("1 in 4", "1 out of 5", "25 in every 100"):
+# only these can be checked against a percentage.
+PLAIN_FREQUENCY = re.compile(r"(\d+) (?:in|out of|in every) (\d+)(?: people| person)?")
+
+
+def says_the_same(natural: str, percent: Decimal | None) -> bool:
+    """Whether words such as "1 in 4" state exactly the percentage given (25)."""
+    match = PLAIN_FREQUENCY.fullmatch(natural)
+    if percent is None or not match or int(match[2]) == 0:
+        return False
+    return Decimal(match[1]) * 100 / Decimal(match[2]) == percent
+
+
 @dataclass(frozen=True)
 class Figure:
     """A source's figure as a natural frequency in its own words, with the percentage."""
@@ -82,6 +100,9 @@ class Figure:
     natural: str
     percent: str
     icons: IconArray | None
+    # False when the words and the percentage say different things ("just under 1 in 5",
+    # 20%): the page then shows both as the source gave them, without making either exact.
+    consistent: bool = True
 
     @classmethod
     def of(cls, item: DrugSideEffect) -> Figure | None:
@@ -99,7 +120,24 @@ class Figure:
         if not natural and icons and icons.exact:
             # "25 in every 100 people" says exactly what 25% says, in the friendlier form.
             natural = icons.label[0].lower() + icons.label[1:]
-        return cls(natural=natural, percent=percent, icons=icons)
+        consistent = not (natural and percent) or says_the_same(natural, item.figure_percent)
+        return cls(natural=natural, percent=percent, icons=icons, consistent=consistent)
+
+    @property
+    def percent_note(self) -> str:
+        """The percentage beside the words: "(25%)", or "(the source says 20%)" when they differ."""
+        if not (self.natural and self.percent):
+            return ""
+        if self.consistent:
+            return f"({self.percent}%)"
+        return f"(the source says {self.percent}%)"
+
+    @property
+    def text(self) -> str:
+        """The whole figure as plain words, for places that show it on one line."""
+        if not self.natural:
+            return f"{self.percent}% of people"
+        return f"{self.natural} {self.percent_note}".strip()
 
 
 # --- What to do: help rules beside their entry, and gathered by sign ------------------------
@@ -225,6 +263,39 @@ def source_names(sources: Iterable[Source]) -> list[Source]:
 def publishers(sources: Iterable[Source]) -> list[str]:
     """Who published the sources, each once, for a short "Source:" line."""
     return list(dict.fromkeys(source.publisher for source in source_names(sources)))
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """A source as the sources list shows it: its own date, what that date is, and its age."""
+
+    source: Source
+    date: str
+    age_notice: str
+
+    @classmethod
+    def of(cls, source: Source, today: datetime.date) -> SourceEntry:
+        if source.date:
+            date = f"{source.get_date_kind_display()} {format_date(source.date, 'j F Y')}"
+        else:
+            date = "no date given"
+        return cls(source=source, date=date, age_notice=source.age_notice(today))
+
+
+# A source's own words that an effect is common ("Feeling tired is a common side effect").
+COMMON_STATEMENT = re.compile(r"\bis a common side effect\b", re.IGNORECASE)
+
+
+def common_rank(entry: EffectEntry) -> tuple:
+    """Effects with the highest figures first, then those the source itself calls common."""
+    item = entry.item
+    return (
+        entry.figure is None,
+        -(item.figure_percent or 0),
+        band_sort_key(item.band),
+        not COMMON_STATEMENT.search(item.text),
+        item.order,
+    )
 
 
 @dataclass
@@ -368,14 +439,39 @@ class DrugPage:
 
     @property
     def most_common(self) -> list[EffectEntry]:
-        """The effects of the most common standard band the drug lists, for the key facts."""
+        """Up to 6 effects of the most common standard band the drug lists, for the key facts."""
         groups = self.side_effect_groups
         if not groups:
             return []
         top = groups[0].band.standard_band
-        return [e for g in groups if g.band.standard_band == top for e in g.effects][
-            :KEY_FACTS_EFFECTS
-        ]
+        # Only the top band counts: a source's words that an effect is "a common side effect"
+        # (COMMON_STATEMENT) order effects within it, never lift one from a lower band.
+        effects = [e for g in groups if g.band.standard_band == top for e in g.effects]
+        return sorted(effects, key=common_rank)[:KEY_FACTS_EFFECTS]
+
+    @cached_property
+    def source_entries(self) -> list[SourceEntry]:
+        """The sources with their dates, checked for age once per page."""
+        today = timezone.localdate()
+        return [SourceEntry.of(source, today) for source in self.sources]
+
+    @property
+    def old_sources(self) -> list[SourceEntry]:
+        return [entry for entry in self.source_entries if entry.age_notice]
+
+    @property
+    def source_age_summary(self) -> str:
+        """One calm sentence for the top of the page when any source is old."""
+        old, total = len(self.old_sources), len(self.source_entries)
+        if not old:
+            return ""
+        if total == 1:
+            return "The source for this page is old or past its own review date."
+        if old == total:
+            return "The sources for this page are old or past their own review dates."
+        if old == 1:
+            return f"1 of the {total} sources for this page is old or past its own review date."
+        return f"{old} of the {total} sources for this page are old or past their own review dates."
 
     @property
     def cycle(self) -> str:
@@ -569,11 +665,23 @@ def rules_differ(entries: list[EffectAcrossDrugs]) -> bool:
     return len(entries) > 1 and len(advice) > 1
 
 
+def gives_numbers(band: FrequencyBand) -> bool:
+    """Whether the band's source puts a number on it (Macmillan's bands, for one, do not)."""
+    return band.min_per_100 is not None or band.max_per_100 is not None
+
+
 @dataclass
 class CompareCell:
     drug: Drug
     item: DrugSideEffect | None
     figure: Figure | None
+
+    @property
+    def band_phrase(self) -> str:
+        """The source's own meaning of its band, only where the source gives numbers."""
+        if self.item is None or not gives_numbers(self.item.band):
+            return ""
+        return self.item.band.phrase
 
 
 @dataclass
@@ -589,12 +697,14 @@ class CompareRow:
 
 @dataclass
 class CompareGroup:
+    # The standard band, which only puts the rows in order: its heading shows its label and
+    # never its numbers, which most of the sources' bands do not give (or give per list).
     band: FrequencyBand
     rows: list[CompareRow]
 
 
 def compare_groups(drugs: list[Drug]) -> list[CompareGroup]:
-    """Each effect any of the drugs lists, one row per effect, grouped under the most common
+    """Each effect any of the drugs lists, one row per effect, ordered by the most common
     standard band any of the drugs gives it; each cell shows that drug's own band and figure."""
     by_effect: dict[int, dict[int, DrugSideEffect]] = {}
     effects = {}

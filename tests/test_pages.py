@@ -32,10 +32,11 @@ BLOCK_TAGS = (
     "p|li|h1|h2|h3|h4|div|dt|dd|td|th|tr|section|br|ul|ol|dl|nav|summary|details|table|caption"
     "|thead|tbody|fieldset|legend|form|main|header|footer|svg|title|button|label"
 )
-# The drug page's HTML plus its CSS, uncompressed. Raised from 60,000: every help rule is now
-# shown inside its own side effect as well as in the "When to get help" summary (issue
-# "Safe help routing"); the guide in short pages is to bring each page well under this.
-PAGE_BUDGET_BYTES = 76_000
+# The drug page's HTML plus its CSS, uncompressed. Raised from 60,000 by the clinical review's
+# fixes: every help rule is now shown inside its own side effect as well as in the "When to get
+# help" summary, and the disagreements and source notices it asked for are declared on the page.
+# The guide in short pages (issue "Drug guides in short pages") is to bring each page well under.
+PAGE_BUDGET_BYTES = 80_000
 
 
 def text_of(response) -> str:
@@ -165,7 +166,7 @@ class TestDrugPage:
         response = client.get(self.url())
         text = text_of(response)
         assert "1 in 4 people (25%)" in text
-        assert "just under 1 in 3 people (30.5%)" in text
+        assert "just under 1 in 3 people (the source says 30.5%)" in text
         html = response.content.decode()
         assert (
             '<svg class="ia" viewBox="0 0 100 100" role="img" aria-label="25 in every 100 people">'
@@ -236,7 +237,7 @@ class TestDrugPage:
         full_drug()
         response = client.get(self.url())
         text = text_of(response)
-        assert "Page last reviewed 1 November 2026" in text
+        assert "Page last reviewed 1 November 2026: checked against its sources" in text
         assert "Next review due 1 November 2099" in text
         assert "Example Charity:" in text and "Example Database:" in text
         assert "due for review" not in text
@@ -265,11 +266,13 @@ class TestDrugPage:
         first_use = html.index("laxative")
         assert html.index('<a class="term" href="/glossary/#laxative">') < first_use
 
-    def test_it_has_the_yellow_card_pointer_and_feedback_form(self, client):
+    def test_it_says_how_to_report_a_side_effect_and_has_the_feedback_form(self, client):
         full_drug()
         response = client.get(self.url())
         html = response.content.decode()
-        assert "https://yellowcard.mhra.gov.uk/" in html
+        # Only what a source says: tell your team; Cancer Research UK names the MHRA.
+        assert "You can also report a side effect to the MHRA" in text_of(response)
+        assert "yellowcard" not in html
         assert "does not replace your own care team" in text_of(response)
         assert f'action="{reverse("drugs:feedback")}"' in html
         assert 'name="page" value="/drugs/testamide/"' in html
@@ -395,7 +398,7 @@ class TestSideEffectPages:
         assert response.status_code == 200
         assert "Testamide" in text
         assert "Occasional: 1 to 10 in every 100 people" in text
-        assert "just under 1 in 3 people (30.5%)" in text
+        assert "just under 1 in 3 people (the source says 30.5%)" in text
         assert "Call 999 if: you have trouble breathing" in text
 
     def test_unknown_and_unpublished_only_effects_are_not_found(self, client):
@@ -451,7 +454,10 @@ class TestCompare:
         assert "Side effect Testamide Otheramide" in text
         row = re.search(r'<tr><th scope="row">.*?Infection.*?</tr>', response.content.decode())
         cells = re.findall(r"<td>.*?</td>", row.group(0))
-        assert "Occasional</a><br>just under 1 in 3 people (30.5%)" in cells[0]
+        assert (
+            'Occasional</a>: <span class="band-phrase">1 to 10 in every 100 people</span>'
+            "<br>just under 1 in 3 people (the source says 30.5%)"
+        ) in cells[0]
         assert "Not listed" in cells[1]
         assert text.index("Common: more than 10") < text.index("Occasional: 1 to 10")
 
