@@ -474,6 +474,14 @@ class DrugPage:
         return f"{old} of the {total} sources for this page are old or past their own review dates."
 
     @property
+    def cycle_differs(self) -> bool:
+        """Whether the sources disagree about how it is taken (e.g. in cycles or every day)."""
+        return any(
+            block.anchor == SectionKind.HOW_TO_TAKE and block.prose and block.prose.notes
+            for block in self.blocks
+        )
+
+    @property
     def cycle(self) -> str:
         drug = self.drug
         if drug.cycle_days_on is None:

@@ -179,3 +179,11 @@ class TestAcrossDrugs:
         text = text_of(client.get(reverse("drugs:side_effect", args=["infection"])))
         assert "above 37.5°C" in text and "above 38°C" in text
         assert "Follow the advice for your own medicine" in text
+
+
+def test_the_cycle_key_fact_says_the_sources_differ(client, real_content):
+    # Clinical review 4.2: the 21/7 cycle was shown to everyone as a fact.
+    text = text_of(client.get(reverse("drugs:detail", args=["lenalidomide"])))
+    fact = text[text.index("Treatment cycle") :][:250]
+    assert "21 days of treatment, then 7 days without" in fact
+    assert "The sources differ on whether everyone takes it in cycles" in fact
