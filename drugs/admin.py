@@ -156,7 +156,19 @@ def _choices_once(field):
 class SourceInline(LockedWhileLive, admin.TabularInline):
     model = Source
     extra = 0
-    fields = ["order", "key", "publisher", "title", "date", "url", "file"]
+    fields = [
+        "order",
+        "key",
+        "publisher",
+        "publisher_named",
+        "title",
+        "date",
+        "date_kind",
+        "next_review",
+        "about",
+        "url",
+        "file",
+    ]
 
 
 class SectionInline(DrugChildInline):
@@ -224,6 +236,21 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SourcesPastReviewFilter(admin.SimpleListFilter):
+    """Drugs that rest on a source past its own review date or more than 5 years old."""
+
+    title = "sources"
+    parameter_name = "sources"
+
+    def lookups(self, request, model_admin):
+        return [("old", "A source is past its review date or over 5 years old")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "old":
+            return queryset.filter(pk__in=Source.objects.past_review().values("drug"))
+        return queryset
+
+
 class RevisionFilter(admin.SimpleListFilter):
     title = "kind"
     parameter_name = "kind"
@@ -252,7 +279,7 @@ TRANSITIONS = {
 class DrugAdmin(admin.ModelAdmin):
     change_form_template = "admin/drugs/drug/change_form.html"
     list_display = ["name", "slug", "status", "revision_label", "next_review_due", "overdue"]
-    list_filter = ["status", ReviewOverdueFilter, RevisionFilter]
+    list_filter = ["status", ReviewOverdueFilter, SourcesPastReviewFilter, RevisionFilter]
     search_fields = ["name", "slug", "treats", "summary"]
     list_select_related = ["revision_of"]
     inlines = [
@@ -264,7 +291,10 @@ class DrugAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "brand_names", "pronunciation"]}),
-        ("What it is", {"fields": ["treats", "summary", ("cycle_days_on", "cycle_days_off")]}),
+        (
+            "What it is",
+            {"fields": ["treats", "summary", ("cycle_days_on", "cycle_days_off"), "contact"]},
+        ),
         ("Review", {"fields": [("last_reviewed", "next_review_due")]}),
         ("For editors only", {"fields": ["editorial_notes"]}),
     ]

@@ -101,3 +101,14 @@ class TestAdminEditsKeepTheFloor:
         rule.escalation_source = rule.source
         rule.full_clean()
         assert TimingPhrase.objects.get(phrase="straight away").floor == Urgency.URGENT
+
+
+def test_editors_can_list_drugs_whose_sources_are_past_their_review_date(
+    client, editor, real_content
+):
+    client.force_login(editor)
+    response = client.get(reverse("admin:drugs_drug_changelist"), {"sources": "old"})
+    assert response.status_code == 200
+    listed = {drug.slug for drug in response.context["cl"].queryset}
+    # Macmillan is past its own next review date; Cancer Research UK is from 2015.
+    assert listed == {"pomalidomide", "lenalidomide"}

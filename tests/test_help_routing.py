@@ -187,3 +187,15 @@ def test_the_cycle_key_fact_says_the_sources_differ(client, real_content):
     fact = text[text.index("Treatment cycle") :][:250]
     assert "21 days of treatment, then 7 days without" in fact
     assert "The sources differ on whether everyone takes it in cycles" in fact
+
+
+def test_side_effect_pages_show_only_the_names_patients_may_see(client, real_content):
+    # Clinical review 1.5: "Also called" showed search synonyms no source uses.
+    allergy = text_of(client.get(reverse("drugs:side_effect", args=["allergic-reaction"])))
+    assert "anaphylaxis" not in allergy.lower() and "infusion reaction" not in allergy.lower()
+    listing = text_of(client.get(reverse("drugs:side_effects")))
+    for word in ("puking", "the trots", "cachexia", "low iron", "encephalopathy"):
+        assert word not in listing.lower()
+    assert "Also called: peripheral neuropathy" in text_of(
+        client.get(reverse("drugs:side_effect", args=["numbness-tingling"]))
+    )
