@@ -179,7 +179,7 @@ class TestDrugPage:
         full_drug()
         response = client.get(self.url())
         text = text_of(response)
-        section = text[text.index("Every sign to act on, from each side effect") :]
+        section = text[text.index("Every sign to act on from this page") :]
         levels = [
             section.index("Call 999 if:"),
             section.index("Call your team now if:"),
