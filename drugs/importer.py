@@ -456,9 +456,12 @@ class Importer:
                 for i, s in enumerate(data.sources)
             ],
         )
-        if not is_new and self.pending.get(Source):
+        fresh = [s for s in sources.values() if s.pk is None]
+        if not is_new and fresh:
             # Rows already in the database may now cite a new source: it needs its id first.
-            Source.objects.bulk_create(self.pending.pop(Source))
+            # Only this drug's: a new drug earlier in the round has no id to give its own yet.
+            Source.objects.bulk_create(fresh)
+            self.pending[Source] = [s for s in self.pending[Source] if s.pk is None]
         sections = self.sync_children(
             "sections",
             Section,

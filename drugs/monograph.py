@@ -278,8 +278,15 @@ def _load_yaml(text: str, path: str, first_line: int, problems: list[Problem]) -
     if root is None:
         return None
 
-    def convert(node) -> Node:
+    seen: set[int] = set()
+
+    def convert(node, used_at: int = 0) -> Node:
         line = first_line + node.start_mark.line
+        if id(node) in seen:
+            # An alias: a few of them can nest into millions of values (an "alias bomb").
+            # Its node is the anchor's, so the line is where the alias is used.
+            raise _AliasFound(used_at or line)
+        seen.add(id(node))
         if node.tag == STR_TAG and isinstance(node, yaml.ScalarNode):
             # Most of a monograph is plain text: take it as is rather than through the
             # constructor's general machinery (the same value, several times faster).
@@ -298,18 +305,34 @@ def _load_yaml(text: str, path: str, first_line: int, problems: list[Problem]) -
                 if key in value:
                     problems.append(Problem(path, key_line, key, "field given twice"))
                     continue
-                value[key] = convert(value_node)
+                value[key] = convert(value_node, key_line)
                 key_lines[key] = key_line
             return Node(value, line, key_lines)
         if isinstance(node, yaml.SequenceNode):
-            return Node([convert(item) for item in node.value], line)
+            return Node([convert(item, line) for item in node.value], line)
         try:
             return Node(loader.construct_object(node, deep=True), line)
         except (yaml.YAMLError, ValueError):
             # e.g. an impossible date: keep the text so the field's own check names it.
             return Node(node.value, line)
 
-    return convert(root)
+    try:
+        return convert(root)
+    except _AliasFound as found:
+        problems.append(
+            Problem(
+                path,
+                found.line,
+                "yaml",
+                "YAML anchors and aliases (&name, *name) are not allowed: write the value out",
+            )
+        )
+        return None
+
+
+class _AliasFound(Exception):
+    def __init__(self, line: int):
+        self.line = line
 
 
 class Fields:

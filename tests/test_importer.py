@@ -501,3 +501,83 @@ def test_models_keep_sanitised_html_beside_markdown(fixture_content):
     assert "<script" not in precaution.text_html
     assert "javascript:" not in precaution.text_html
     assert FrequencyBand.objects.standard().count() == 3
+
+
+class TestAPopulatedDatabase:
+    """Imports into a database that already holds drugs (the first imports were all into empty ones)."""
+
+    def copy_as(self, fixture_content, slug: str, name: str) -> None:
+        text = (fixture_content / "exampleamide.md").read_text()
+        text = text.replace("slug: exampleamide", f"slug: {slug}").replace(
+            "name: Exampleamide", f"name: {name}"
+        )
+        (fixture_content / f"{slug}.md").write_text(text)
+
+    def test_a_new_drug_whose_file_sorts_first_imports_beside_the_existing_one(
+        self, fixture_content
+    ):
+        run_import(fixture_content)
+        self.copy_as(fixture_content, "abcamide", "Abcamide")
+        # The existing drug gains a source in the same import, so its new source is written
+        # in the middle of the round that also holds the new drug's.
+        replace(
+            fixture_content / "exampleamide.md",
+            "side_effects:\n",
+            "  - id: nhs\n    publisher: NHS\n    title: Exampleamide\nside_effects:\n",
+        )
+
+        out, _ = run_import(fixture_content)
+
+        assert "drugs: 1 created, 0 updated, 1 unchanged, 0 removed" in out
+        assert set(Drug.objects.values_list("slug", flat=True)) == {"abcamide", "exampleamide"}
+        assert Drug.objects.get(slug="abcamide").sources.count() == 2
+        assert Drug.objects.get(slug="exampleamide").sources.count() == 3
+        assert HelpRule.objects.filter(side_effect__drug__slug="abcamide").count() == 1
+
+    def test_a_renamed_file_and_slug_adds_the_new_drug_and_keeps_the_old(self, fixture_content):
+        run_import(fixture_content)
+        self.copy_as(fixture_content, "aaamide", "Aaamide")
+        (fixture_content / "exampleamide.md").unlink()
+
+        out, _ = run_import(fixture_content)
+
+        # Drugs are never removed by an import: a missing file may be an editor's mistake,
+        # and a published page is taken down in the admin.
+        assert "drugs: 1 created" in out
+        assert set(Drug.objects.values_list("slug", flat=True)) == {"aaamide", "exampleamide"}
+        assert run_import(fixture_content)[0].count("0 created") >= 1
+
+    def test_many_new_drugs_around_existing_ones_in_one_round(self, fixture_content):
+        run_import(fixture_content)
+        for slug in ("aamide", "bbamide", "zzamide"):
+            self.copy_as(fixture_content, slug, slug.capitalize())
+
+        run_import(fixture_content)
+
+        assert Drug.objects.count() == 4
+        assert HelpRule.objects.count() == 4
+
+
+def test_a_yaml_alias_bomb_is_refused_with_its_line(fixture_content):
+    import threading
+
+    path = fixture_content / "exampleamide.md"
+    bomb = "\n".join(
+        ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+        + [
+            f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
+            for i in range(1, 10)
+        ]
+    )
+    replace(path, "treats: Myeloma\n", f"treats: Myeloma\n{bomb}\n")
+    found = {}
+
+    def check():
+        found["message"] = failing_import(path)
+
+    # Expanded, the 9 levels are a billion values: the import must refuse, not expand them.
+    worker = threading.Thread(target=check, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the import expanded the aliases"
+    assert f"{path}:{line_of(path, 'a1: &a1')}: yaml: YAML anchors and aliases" in found["message"]
