@@ -110,6 +110,36 @@ def _apply(obj, values: dict) -> None:
         setattr(obj, name, value)
 
 
+# The shared lists: (ContentSet attribute, model, kind in the report, natural key field, and
+# item -> (key, the other fields' values)). Frequency bands point at each other: sync_bands().
+SHARED_LISTS = (
+    (
+        "effects",
+        SideEffect,
+        "side effects",
+        "slug",
+        lambda e: (
+            e.slug,
+            {
+                "name": e.name,
+                "also_called": e.also_called,
+                "lay_names": e.lay_names,
+                "synonyms": e.synonyms,
+            },
+        ),
+    ),
+    (
+        "terms",
+        GlossaryTerm,
+        "glossary terms",
+        "slug",
+        lambda t: (t.slug, {"term": t.term, "aliases": t.aliases, "definition": t.definition}),
+    ),
+    ("vocabulary", LayTerm, "lay search terms", "phrase", lambda t: (t.phrase, {"means": t.means})),
+    ("signs", Sign, "signs", "slug", lambda g: (g.slug, {"name": g.name, "synonyms": g.synonyms})),
+    ("floors", TimingPhrase, "timing phrases", "phrase", lambda f: (f.says, {"floor": f.floor})),
+)
+
 # A help rule's columns, in the order Importer.rule_row() gives them.
 RULE_COLUMNS = (
     "sign_id",
@@ -165,16 +195,7 @@ class Importer:
     def run(self) -> None:
         if self.content.bands is not None:
             self.sync_bands()
-        if self.content.effects is not None:
-            self.sync_effects()
-        if self.content.terms is not None:
-            self.sync_terms()
-        if self.content.vocabulary is not None:
-            self.sync_vocabulary()
-        if self.content.signs is not None:
-            self.sync_signs()
-        if self.content.floors is not None:
-            self.sync_floors()
+        self.sync_lists()
         # Every drug's documents show side effects' names: if those changed, rebuild them all.
         self.effects_changed = self.result.changed_in("side effects")
         self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
@@ -334,67 +355,18 @@ class Importer:
                 standard = {obj.key: obj for obj in kept.values()}
         self.stale.reverse()
 
-    def sync_effects(self):
-        self._sync_shared(
-            SideEffect,
-            "side effects",
-            {e.slug: e for e in SideEffect.objects.all()},
-            [
-                (
-                    e.slug,
-                    {"slug": e.slug},
-                    {
-                        "name": e.name,
-                        "also_called": e.also_called,
-                        "lay_names": e.lay_names,
-                        "synonyms": e.synonyms,
-                    },
-                )
-                for e in self.content.effects
-            ],
-        )
-
-    def sync_terms(self):
-        self._sync_shared(
-            GlossaryTerm,
-            "glossary terms",
-            {t.slug: t for t in GlossaryTerm.objects.all()},
-            [
-                (
-                    t.slug,
-                    {"slug": t.slug},
-                    {"term": t.term, "aliases": t.aliases, "definition": t.definition},
-                )
-                for t in self.content.terms
-            ],
-        )
-
-    def sync_signs(self):
-        self._sync_shared(
-            Sign,
-            "signs",
-            {g.slug: g for g in Sign.objects.all()},
-            [
-                (g.slug, {"slug": g.slug}, {"name": g.name, "synonyms": g.synonyms})
-                for g in self.content.signs
-            ],
-        )
-
-    def sync_floors(self):
-        self._sync_shared(
-            TimingPhrase,
-            "timing phrases",
-            {f.phrase: f for f in TimingPhrase.objects.all()},
-            [(f.says, {"phrase": f.says}, {"floor": f.floor}) for f in self.content.floors],
-        )
-
-    def sync_vocabulary(self):
-        self._sync_shared(
-            LayTerm,
-            "lay search terms",
-            {t.phrase: t for t in LayTerm.objects.all()},
-            [(t.phrase, {"phrase": t.phrase}, {"means": t.means}) for t in self.content.vocabulary],
-        )
+    def sync_lists(self) -> None:
+        """Every shared list in these files but the bands, each by its natural key."""
+        for attr, model, kind, key_field, row in SHARED_LISTS:
+            items = getattr(self.content, attr)
+            if items is None:
+                continue
+            self._sync_shared(
+                model,
+                kind,
+                {getattr(obj, key_field): obj for obj in model.objects.all()},
+                [(key, {key_field: key}, values) for key, values in map(row, items)],
+            )
 
     # --- one drug --------------------------------------------------------------------------
 

@@ -648,7 +648,7 @@ def parse_monograph(
                 threshold=r.text("threshold", required=False, max_length=80),
                 condition=r.text("condition", required=False, max_length=120),
                 # Lower-case, as the floors table keeps its phrases.
-                says=" ".join(r.text("says", max_length=60).lower().split()),
+                says=_phrase(r, "says", 60),
                 source=r.slug("source", required=len(entry_sources) != 1),
                 line=node.line,
             )
@@ -998,107 +998,98 @@ def parse_bands(path: str) -> tuple[list[BandData], list[Problem]]:
     return bands, problems
 
 
-def parse_effects(path: str) -> tuple[list[EffectData], list[Problem]]:
+def _parse_list(path: str, top_key: str, fields: set[str], build, unique: str):
+    """A shared file's list of entries: each read by build(Fields, node), unique by `unique`."""
     problems: list[Problem] = []
-    effects: list[EffectData] = []
-    for node, where in _load_shared(path, "side_effects", problems) or []:
-        e = Fields(node, where, path, problems)
-        if not e.ok:
+    items = []
+    for node, where in _load_shared(path, top_key, problems) or []:
+        f = Fields(node, where, path, problems)
+        if not f.ok:
             continue
-        e.only({"slug", "name", "also_called", "lay_names", "synonyms"})
-        effects.append(
-            EffectData(
-                slug=e.slug("slug"),
-                name=e.text("name", max_length=120),
-                also_called=e.strings("also_called"),
-                lay_names=e.strings("lay_names"),
-                synonyms=e.strings("synonyms"),
-                line=node.line,
-            )
-        )
-    _unique(effects, "slug", "side_effects", "slug", path, problems)
-    return effects, problems
+        f.only(fields)
+        items.append(build(f, node))
+    _unique(items, unique, top_key, unique, path, problems)
+    return items, problems
+
+
+def parse_effects(path: str) -> tuple[list[EffectData], list[Problem]]:
+    return _parse_list(
+        path,
+        "side_effects",
+        {"slug", "name", "also_called", "lay_names", "synonyms"},
+        lambda e, node: EffectData(
+            slug=e.slug("slug"),
+            name=e.text("name", max_length=120),
+            also_called=e.strings("also_called"),
+            lay_names=e.strings("lay_names"),
+            synonyms=e.strings("synonyms"),
+            line=node.line,
+        ),
+        "slug",
+    )
+
+
+def _term(t: Fields, node: Node) -> TermData:
+    term = t.text("term", max_length=120)
+    return TermData(
+        slug=t.slug("slug", required=False) or slugify_term(term),
+        term=term,
+        aliases=t.strings("aliases"),
+        definition=t.text("definition"),
+        line=node.line,
+    )
 
 
 def parse_glossary(path: str) -> tuple[list[TermData], list[Problem]]:
-    problems: list[Problem] = []
-    terms: list[TermData] = []
-    for node, where in _load_shared(path, "terms", problems) or []:
-        t = Fields(node, where, path, problems)
-        if not t.ok:
-            continue
-        t.only({"term", "slug", "aliases", "definition"})
-        term = t.text("term", max_length=120)
-        terms.append(
-            TermData(
-                slug=t.slug("slug", required=False) or slugify_term(term),
-                term=term,
-                aliases=t.strings("aliases"),
-                definition=t.text("definition"),
-                line=node.line,
-            )
-        )
-    _unique(terms, "slug", "terms", "slug", path, problems)
-    return terms, problems
+    return _parse_list(path, "terms", {"term", "slug", "aliases", "definition"}, _term, "slug")
+
+
+def _phrase(f: Fields, key: str, max_length: int) -> str:
+    """Lower-case with single spaces: queries and rules are matched against it that way."""
+    return " ".join(f.text(key, max_length=max_length).lower().split())
 
 
 def parse_vocabulary(path: str) -> tuple[list[LayTermData], list[Problem]]:
-    problems: list[Problem] = []
-    terms: list[LayTermData] = []
-    for node, where in _load_shared(path, "lay_terms", problems) or []:
-        t = Fields(node, where, path, problems)
-        if not t.ok:
-            continue
-        t.only({"phrase", "means"})
-        # Stored lower-case: the search matches them against lower-cased queries.
-        terms.append(
-            LayTermData(
-                phrase=" ".join(t.text("phrase", max_length=80).lower().split()),
-                means=t.strings("means", required=True),
-                line=node.line,
-            )
-        )
-    _unique(terms, "phrase", "lay_terms", "phrase", path, problems)
-    return terms, problems
+    return _parse_list(
+        path,
+        "lay_terms",
+        {"phrase", "means"},
+        lambda t, node: LayTermData(
+            phrase=_phrase(t, "phrase", 80),
+            means=t.strings("means", required=True),
+            line=node.line,
+        ),
+        "phrase",
+    )
 
 
 def parse_signs(path: str) -> tuple[list[SignData], list[Problem]]:
-    problems: list[Problem] = []
-    signs: list[SignData] = []
-    for node, where in _load_shared(path, "signs", problems) or []:
-        g = Fields(node, where, path, problems)
-        if not g.ok:
-            continue
-        g.only({"slug", "name", "synonyms"})
-        signs.append(
-            SignData(
-                slug=g.slug("slug"),
-                name=g.text("name", max_length=120),
-                synonyms=g.strings("synonyms"),
-                line=node.line,
-            )
-        )
-    _unique(signs, "slug", "signs", "slug", path, problems)
-    return signs, problems
+    return _parse_list(
+        path,
+        "signs",
+        {"slug", "name", "synonyms"},
+        lambda g, node: SignData(
+            slug=g.slug("slug"),
+            name=g.text("name", max_length=120),
+            synonyms=g.strings("synonyms"),
+            line=node.line,
+        ),
+        "slug",
+    )
 
 
 def parse_floors(path: str) -> tuple[list[FloorData], list[Problem]]:
-    problems: list[Problem] = []
-    floors: list[FloorData] = []
-    for node, where in _load_shared(path, "phrases", problems) or []:
-        g = Fields(node, where, path, problems)
-        if not g.ok:
-            continue
-        g.only({"says", "floor"})
-        floors.append(
-            FloorData(
-                says=" ".join(g.text("says", max_length=60).lower().split()),
-                floor=g.choice("floor", Urgency.values),
-                line=node.line,
-            )
-        )
-    _unique(floors, "says", "phrases", "says", path, problems)
-    return floors, problems
+    return _parse_list(
+        path,
+        "phrases",
+        {"says", "floor"},
+        lambda f, node: FloorData(
+            says=_phrase(f, "says", 60),
+            floor=f.choice("floor", Urgency.values),
+            line=node.line,
+        ),
+        "says",
+    )
 
 
 def slugify_term(term: str) -> str:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +16,7 @@ from drugs.monograph import BANDS_FILE, parse_bands
 from drugs.presenters import DrugPage, Figure
 from tests.factories import DrugFactory, DrugSideEffectFactory, SideEffectFactory
 from tests.pages_data import charity_band, full_drug, standard_bands
-from tests.test_pages import main_html, text_of
+from tests.test_pages import count_queries, main_html, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +57,6 @@ def render_counting(client, url, django_assert_num_queries, expected: int):
         return client.get(url)
 
 
-def queries_for(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
 class TestSourcesAndTheirAge:
     def test_each_source_shows_its_own_date_and_what_that_date_is(self, client):
         drug = full_drug()
@@ -103,7 +95,7 @@ class TestSourcesAndTheirAge:
         self, client, django_assert_num_queries
     ):
         full_drug(slug="otheramide", name="Otheramide")
-        expected = queries_for(client, detail_url("otheramide"))
+        expected = count_queries(client, detail_url("otheramide"))
         drug = full_drug()
         set_sources(drug, database={"date": years_ago(5, days=1)})
 
@@ -185,7 +177,7 @@ class TestComparePage:
             DrugSideEffectFactory(
                 drug=drug, effect=SideEffectFactory(slug="tiredness"), band=less_common
             )
-        expected = queries_for(client, self.url("one", "other"))
+        expected = count_queries(client, self.url("one", "other"))
         for number in range(5):
             for drug in (one, other):
                 DrugSideEffectFactory(drug=drug, band=less_common, order=10 + number)
