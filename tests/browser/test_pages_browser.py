@@ -59,6 +59,10 @@ def page_urls() -> dict[str, str]:
         "accessibility": reverse("drugs:accessibility"),
         "feedback": reverse("drugs:feedback") + "?" + urlencode({"page": "/", "helpful": "no"}),
         "feedback sent": reverse("drugs:feedback") + "?sent=1&page=/",
+        # A warning sign: the answer box with each drug's own level comes first.
+        "search answer": reverse("drugs:search") + "?" + urlencode({"q": "37.8"}),
+        "search": reverse("drugs:search") + "?" + urlencode({"q": "feeling sick"}),
+        "side effect with a warning": reverse("drugs:side_effect", args=["infection"]),
         "not found": "/no-such-page/",
     }
     return urls
