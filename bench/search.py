@@ -112,9 +112,9 @@ def _skip_costs_that_are_not_search() -> None:
     from django.utils.html import escape
     from simple_history.signals import post_create_historical_record
 
-    import drugs.models
+    import drugs.models.content
 
-    drugs.models.render_markdown = lambda text: f"<p>{escape(text)}</p>" if text else ""
+    drugs.models.content.render_markdown = lambda text: f"<p>{escape(text)}</p>" if text else ""
     post_create_historical_record.disconnect(dispatch_uid="drugs.history.snapshot")
 
 

@@ -1,8 +1,7 @@
-"""Drugs, their side effects, precautions, sections, sources and the glossary."""
+"""Drugs and what their monographs hold: sources, side effects, help rules, precautions, prose."""
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -561,46 +560,32 @@ class HelpRule(models.Model):
         return label
 
 
-class ClinicalSignOff(models.Model):
-    """A clinical reviewer's mark on one item of the clinical review list (drugs.clinical_review).
+class DrugProse(MarkdownRendered):
+    """A piece of a drug's prose: its drug, Markdown with its HTML, its sources, its place."""
 
-    Keyed by a fingerprint of what was reviewed, so any change to the rule makes the item
-    unreviewed again. Never shown to patients.
-    """
-
-    key = models.CharField(max_length=64, unique=True)
-    item = models.TextField(help_text="What was reviewed, as the list showed it.")
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
+    # "precautions", "sections", "disagreements"
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="%(class)ss")
+    text = MarkdownxField()
+    text_html = models.TextField(editable=False, blank=True)
+    sources = models.ManyToManyField(Source, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["-reviewed_at"]
-        verbose_name = "clinical review"
-
-    def __str__(self):
-        return f"{self.item} (reviewed by {self.reviewed_by} on {self.reviewed_at:%-d %b %Y})"
+        abstract = True
+        ordering = ["drug", "order"]
 
 
-class Precaution(MarkdownRendered):
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="precautions")
+class Precaution(DrugProse):
     kind = models.CharField(max_length=24, choices=PrecautionKind.choices)
     applies_to = models.CharField(
         max_length=24, choices=AppliesTo.choices, default=AppliesTo.EVERYONE
     )
     title = models.CharField(max_length=200)
-    text = MarkdownxField()
-    text_html = models.TextField(editable=False, blank=True)
     warning = models.BooleanField(
         default=False, help_text="Show as a warning callout: a mistake here causes serious harm."
     )
-    sources = models.ManyToManyField(Source, related_name="+")
-    order = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
-        ordering = ["drug", "order"]
+    class Meta(DrugProse.Meta):
         constraints = [
             models.UniqueConstraint(fields=["drug", "title"], name="precaution_unique_title"),
         ]
@@ -609,19 +594,13 @@ class Precaution(MarkdownRendered):
         return f"{self.drug}: {self.title}"
 
 
-class Section(MarkdownRendered):
+class Section(DrugProse):
     """The remaining prose of a drug: what it is, how it works, how to take it, and so on."""
 
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="sections")
     kind = models.CharField(max_length=24, choices=SectionKind.choices)
     title = models.CharField(max_length=200)
-    text = MarkdownxField()
-    text_html = models.TextField(editable=False, blank=True)
-    sources = models.ManyToManyField(Source, related_name="+")
-    order = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
-        ordering = ["drug", "order"]
+    class Meta(DrugProse.Meta):
         constraints = [
             models.UniqueConstraint(fields=["drug", "kind"], name="section_once_per_drug"),
         ]
@@ -630,14 +609,11 @@ class Section(MarkdownRendered):
         return f"{self.drug}: {self.title}"
 
 
-class Disagreement(MarkdownRendered):
+class Disagreement(DrugProse):
     """A point where the sources on one drug say different things."""
 
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="disagreements")
     topic = models.CharField(max_length=200)
     text = MarkdownxField(help_text="What each source says, and to follow your own team's advice.")
-    text_html = models.TextField(editable=False, blank=True)
-    sources = models.ManyToManyField(Source, related_name="+")
     # Where the note is shown: on one side effect, precaution or section.
     side_effect = models.ForeignKey(
         DrugSideEffect,
@@ -652,10 +628,8 @@ class Disagreement(MarkdownRendered):
     section = models.ForeignKey(
         Section, on_delete=models.CASCADE, null=True, blank=True, related_name="disagreements"
     )
-    order = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
-        ordering = ["drug", "order"]
+    class Meta(DrugProse.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -669,124 +643,3 @@ class Disagreement(MarkdownRendered):
 
     def __str__(self):
         return f"{self.drug}: {self.topic}"
-
-
-class GlossaryTerm(models.Model):
-    slug = models.SlugField(unique=True, max_length=80)
-    term = models.CharField(max_length=120)
-    aliases = models.JSONField(default=list, blank=True, help_text="Other forms of the word.")
-    definition = models.TextField(help_text="Plain English, one or two short sentences.")
-
-    class Meta:
-        ordering = ["term"]
-
-    def __str__(self):
-        return self.term
-
-    def get_absolute_url(self):
-        return reverse("drugs:glossary") + f"#{self.slug}"
-
-
-class Feedback(models.Model):
-    """An answer to "Was this page helpful?": no name, no address, no IP kept."""
-
-    COMMENT_MAX_LENGTH = 1000
-
-    page = models.CharField(max_length=200, help_text="The path of the page it is about.")
-    helpful = models.BooleanField()
-    comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name_plural = "feedback"
-        indexes = [
-            # The admin's list: newest first, filtered by page.
-            models.Index(fields=["page", "-created_at"], name="feedback_page_created_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.page}: {'helpful' if self.helpful else 'not helpful'}"
-
-
-class LayTerm(models.Model):
-    """An everyday phrase patients search with, and the words the monographs use for it."""
-
-    phrase = models.CharField(
-        max_length=80, unique=True, help_text='What people type, e.g. "pins and needles".'
-    )
-    means = models.JSONField(
-        default=list, help_text='Words to search for as well, e.g. ["numbness", "tingling"].'
-    )
-
-    class Meta:
-        ordering = ["phrase"]
-        verbose_name = "lay search term"
-
-    def __str__(self):
-        return self.phrase
-
-
-class SearchKind(models.TextChoices):
-    DRUG = "drug", "Medicine"
-    SIDE_EFFECT = "side-effect", "Side effect"
-    SECTION = "section", "Section"
-    PRECAUTION = "precaution", "Precaution"
-    GLOSSARY = "glossary", "Glossary"
-
-
-class SearchDocument(models.Model):
-    """One thing a search can find, in plain text; drugs.search.index writes these rows.
-
-    The full-text index is kept by the database itself: a tsvector column filled by a trigger on
-    PostgreSQL, an FTS5 table filled by triggers on SQLite (see drugs/search/postgres.py, sqlite.py).
-    """
-
-    drug = models.ForeignKey(
-        Drug, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    kind = models.CharField(max_length=12, choices=SearchKind.choices)
-    # The row it was made from (a section, precaution, drug side effect or glossary term).
-    object_id = models.BigIntegerField(null=True)
-    title = models.CharField(max_length=300)
-    url = models.CharField(max_length=300)
-    names = models.TextField(blank=True, help_text="Weight A: the names of the thing.")
-    keywords = models.TextField(blank=True, help_text="Weight B: headings, lay names, synonyms.")
-    body = models.TextField(blank=True, help_text="Weight C: the text, without markup.")
-
-    class Meta:
-        indexes = [
-            # index.rebuild_drug(): delete one drug's documents; and results of one drug.
-            models.Index(fields=["drug", "kind"], name="searchdoc_drug_kind_idx"),
-            # index.remove_object(): delete the document made from one row.
-            models.Index(fields=["kind", "object_id"], name="searchdoc_kind_object_idx"),
-        ]
-
-    def __str__(self):
-        return self.title
-
-
-class SearchWord(models.Model):
-    """Every word in the search documents, for spelling correction; drug names point at their drug."""
-
-    word = models.CharField(max_length=120, unique=True)
-    drug = models.ForeignKey(
-        Drug, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-
-    def __str__(self):
-        return self.word
-
-
-class ContentVersion(models.Model):
-    """One row whose number rises with every change to published content (see drugs.cache).
-
-    Kept in the database, not the cache, so every worker, server and management command
-    agrees on it: cached pages are keyed by it and become unreachable the moment it rises.
-    """
-
-    version = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self):
-        return f"content version {self.version}"
