@@ -80,7 +80,7 @@ def _replace_text(obj, swaps: list[tuple[re.Pattern, str]]):
 
 def generated_content(n: int):
     """The real content, plus n copies of its monographs under made-up names."""
-    from drugs.monograph import expand_paths, read_content
+    from drugs.monographs.files import expand_paths, read_content
 
     files, _ = expand_paths([ROOT / "content"])
     content, problems = read_content(files)
@@ -115,7 +115,7 @@ def _skip_costs_that_are_not_search() -> None:
     import drugs.models.content
 
     drugs.models.content.render_markdown = lambda text: f"<p>{escape(text)}</p>" if text else ""
-    post_create_historical_record.disconnect(dispatch_uid="drugs.history.snapshot")
+    post_create_historical_record.disconnect(dispatch_uid="drugs.monographs.snapshots")
 
 
 def worker(n: int, backend: str) -> dict:
@@ -126,8 +126,8 @@ def worker(n: int, backend: str) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from drugs.importer import import_content
     from drugs.models import SearchDocument
+    from drugs.monographs.importer import import_content
     from drugs.search import exact_drug_match, search
 
     call_command("migrate", verbosity=0)

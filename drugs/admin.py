@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from drugs import admin_views, history, readability, workflow
+from drugs import admin_views
+from drugs.editorial import readability, versions, workflow
 from drugs.models import (
     Disagreement,
     Drug,
@@ -450,7 +451,7 @@ class DrugAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "original": drug,
             "title": f"History of {drug.name}",
-            "versions": history.versions(drug),
+            "versions": versions.versions(drug),
             "can_rollback": request.user.has_perm("drugs.change_drug"),
         }
         return TemplateResponse(request, "admin/drugs/drug/versions.html", context)

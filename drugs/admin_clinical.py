@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from drugs import clinical_review, workflow
+from drugs.editorial import clinical_review, workflow
 from drugs.models import ClinicalSignOff
 
 

@@ -6,10 +6,11 @@ class DrugsConfig(AppConfig):
     verbose_name = "Medication guide"
 
     def ready(self):
-        from drugs import cache, history
+        from drugs import cache
+        from drugs.monographs import snapshots
 
-        # Every historical record of a drug keeps its whole monograph (see drugs.history).
-        history.connect()
+        # Every historical record of a drug keeps its whole monograph (see drugs.monographs.snapshots).
+        snapshots.connect()
         # Any content save or delete makes cached pages stale (see drugs.cache).
         cache.connect()
         # Content edits keep the search documents current (see drugs.search.index).

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from markdownx.settings import MARKDOWNX_UPLOAD_URLS_PATH
 
-from drugs import workflow
+from drugs.editorial import workflow
 from drugs.models import Drug, Status
 from tests.admin_helpers import change_form_data
 from tests.factories import (

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from drugs import clinical_review
-from drugs.clinical_review import Kind
+from drugs.editorial import clinical_review
+from drugs.editorial.clinical_review import Kind
 from drugs.models import ClinicalSignOff, HelpRule, TimingPhrase, Urgency
 
 pytestmark = pytest.mark.django_db

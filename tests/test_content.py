@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from drugs import readability
+from drugs.editorial import readability
 from drugs.models import Drug, GlossaryTerm
 
 pytestmark = pytest.mark.django_db

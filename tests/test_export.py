@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from drugs.exporter import dump_yaml, monograph_text
 from drugs.models import Drug, GlossaryTerm
-from drugs.monograph import parse_monograph
+from drugs.monographs.parse import parse_monograph
+from drugs.monographs.write import dump_yaml, monograph_text
 from tests.conftest import FIXTURE_CONTENT
 from tests.factories import DrugFactory, PrecautionFactory, SectionFactory
 
@@ -149,7 +149,7 @@ class TestMonographText:
 
 
 def monograph_text_for(drug):
-    from drugs.exporter import monograph_data
+    from drugs.monographs.export import monograph_data
 
     return monograph_text(monograph_data(Drug.objects.with_monograph().get(pk=drug.pk)))
 

@@ -6,11 +6,14 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from drugs import history, workflow
-from drugs.exporter import drug_text, monograph_data
-from drugs.history import snapshot_text
+from drugs.editorial import versions as history_versions
+from drugs.editorial import workflow
 from drugs.models import Drug, Section, Status
-from drugs.monograph import expand_paths, read_content
+from drugs.monographs import snapshots
+from drugs.monographs.export import monograph_data
+from drugs.monographs.files import expand_paths, read_content
+from drugs.monographs.snapshots import snapshot_text
+from drugs.monographs.write import monograph_text
 from tests.admin_helpers import change_form_data
 
 
@@ -127,8 +130,8 @@ def assert_parsed_snapshots_match(folder, django_capture_on_commit_callbacks) ->
     stored = {}
     for parsed in content.monographs:
         drug = Drug.objects.with_monograph().get(slug=parsed.slug)
-        reloaded = history.snapshot_json(monograph_data(drug))
-        assert history.imported_snapshot(parsed) == reloaded
+        reloaded = snapshots.snapshot_json(monograph_data(drug))
+        assert snapshots.imported_snapshot(parsed) == reloaded
         stored[parsed.slug] = drug.history.get().monograph_data
         assert stored[parsed.slug] == reloaded
     return stored
@@ -153,7 +156,9 @@ class TestSnapshots:
     def test_the_snapshot_gives_back_the_monograph_as_exported(self, exampleamide):
         record = exampleamide.history.get()
         assert record.monograph_data["slug"] == "exampleamide"
-        assert snapshot_text(record) == drug_text(exampleamide)
+        assert snapshot_text(record) == monograph_text(
+            monograph_data(Drug.objects.with_monograph().get(pk=exampleamide.pk))
+        )
 
     def test_the_import_fills_its_snapshots_before_the_commit(
         self, tmp_path, django_capture_on_commit_callbacks
@@ -176,7 +181,7 @@ class TestSnapshots:
         Drug.history.update(monograph_data=None)
         # One round of prefetch queries for all the drugs, then one update per record.
         with django_assert_max_num_queries(21):
-            history.fill_snapshots([(r.history_id, r.id) for r in records])
+            snapshots.fill_snapshots([(r.history_id, r.id) for r in records])
         assert all(
             snapshot_text(r).startswith("---\nslug: exampleamide-")
             for r in Drug.history.model.objects.all()
@@ -248,8 +253,8 @@ class TestSnapshots:
         with django_capture_on_commit_callbacks(execute=True):
             workflow.rollback(drug, first.history_id, editor)
         assert section_text(drug) == "Older wording."
-        versions = history.versions(drug)
-        assert history.snapshot_text(versions[-1].record) == old_text
+        versions = history_versions.versions(drug)
+        assert snapshots.snapshot_text(versions[-1].record) == old_text
         assert versions[-1].can_restore
         # The rollback's own record is diffed against the one saved as text.
         assert not any("Older wording." in line.text for v in versions[:-1] for line in v.diff)

@@ -124,7 +124,8 @@ class TestImport:
         assert list(HelpRule.objects.values_list("urgency", flat=True)) == ["immediate"]
 
     def test_a_reimported_edit_matches_a_fresh_import_of_the_same_file(self, fixture_content):
-        from drugs.exporter import monograph_data, monograph_text
+        from drugs.monographs.export import monograph_data
+        from drugs.monographs.write import monograph_text
 
         def exported() -> str:
             return monograph_text(
@@ -477,7 +478,7 @@ def test_a_failure_while_writing_rolls_everything_back(fixture_content, monkeypa
     def explode(self, *args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("drugs.importer.Importer.sync_help_rules", explode)
+    monkeypatch.setattr("drugs.monographs.importer.Importer.sync_help_rules", explode)
     with pytest.raises(RuntimeError):
         run_import(fixture_content)
 

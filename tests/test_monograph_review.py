@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from drugs.monograph import MonographData, parse_monograph
+from drugs.monographs.data import MonographData
+from drugs.monographs.parse import parse_monograph
 
 CONTENT = Path(settings.CONTENT_DIR)
 

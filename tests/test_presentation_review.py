@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drugs import models
-from drugs.monograph import BANDS_FILE, parse_bands
+from drugs.monographs.shared_files import BANDS_FILE, parse_bands
 from drugs.presenters import DrugPage, Figure
 from tests.factories import DrugFactory, DrugSideEffectFactory, SideEffectFactory
 from tests.pages_data import charity_band, full_drug, standard_bands

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from drugs import workflow
+from drugs.editorial import workflow
 from drugs.models import Drug, Precaution, Status
 from tests.factories import DrugFactory, PrecautionFactory, SectionFactory, complete_drug
 

@@ -150,8 +150,8 @@ def help_rules_prefetch() -> Prefetch:
 class MonographSnapshot(models.Model):
     """Adds the whole monograph, as exported, to each historical record of a drug."""
 
-    # Filled after the transaction commits (drugs.history), so it shows children too: the
-    # monograph's plain data as JSON (drugs.history.snapshot_text() writes it as a file).
+    # Filled after the transaction commits (drugs.monographs.snapshots), so it shows children too: the
+    # monograph's plain data as JSON (drugs.monographs.snapshots.snapshot_text() writes it as a file).
     monograph_data = models.JSONField(null=True, blank=True, editable=False)
     # The monograph file as text, on records made before monograph_data existed.
     monograph = models.TextField(blank=True, editable=False)
@@ -526,7 +526,7 @@ class HelpRule(models.Model):
         return f"{self.get_urgency_display()}: {self.text}"
 
     def clean(self):
-        # The importer makes the same checks on every import and publish (drugs.monograph).
+        # The importer makes the same checks on every import and publish (drugs.monographs.files).
         if self.timing_id is None or not self.urgency:
             return
         floor = self.timing.floor

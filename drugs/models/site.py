@@ -42,7 +42,7 @@ class ContentVersion(models.Model):
 
 
 class ClinicalSignOff(models.Model):
-    """A clinical reviewer's mark on one item of the clinical review list (drugs.clinical_review).
+    """A clinical reviewer's mark on one item of the clinical review list (drugs.editorial.clinical_review).
 
     Keyed by a fingerprint of what was reviewed, so any change to the rule makes the item
     unreviewed again. Never shown to patients.

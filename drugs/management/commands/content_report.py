@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from drugs.models import Drug, GlossaryTerm
-from drugs.readability import (
+from drugs.editorial.readability import (
     MAX_SENTENCE_WORDS,
     Report,
     drug_blocks,
@@ -9,6 +8,7 @@ from drugs.readability import (
     patient_facing_text,
     report_for_text,
 )
+from drugs.models import Drug, GlossaryTerm
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from drugs.exporter import export_all
+from drugs.monographs.export import export_all
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from drugs.bulk import fewer_collections, keep_out_of_collections
-from drugs.importer import ImportFailed, import_content, validate
-from drugs.monograph import expand_paths, read_content
+from drugs.monographs.files import expand_paths, read_content
+from drugs.monographs.importer import ImportFailed, import_content, validate
 
 # Beyond this many files, print progress as they are read.
 PROGRESS_FROM = 20

@@ -1,4 +1,4 @@
-"""Each historical record of a drug keeps the whole monograph, so versions can be diffed and restored.
+"""History snapshots: each historical record of a drug keeps the whole monograph as plain data.
 
 The monograph is stored as compact JSON of its plain data (MonographData), which is cheap to
 write for every record an import creates; the monograph file is produced from it only when
@@ -8,19 +8,17 @@ the history page or a rollback needs it. Records written before that keep the fi
 from __future__ import annotations
 
 import datetime
-import difflib
-import json
 import threading
-from dataclasses import dataclass, is_dataclass
+from dataclasses import is_dataclass
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
-from drugs.exporter import FIGURE_STEP, canonical, monograph_data, monograph_text
 from drugs.models import Drug
-from drugs.monograph import (
+from drugs.monographs.data import (
+    FIGURE_STEP,
     DisagreementData,
     HelpRuleData,
     MonographData,
@@ -28,7 +26,10 @@ from drugs.monograph import (
     SectionData,
     SideEffectData,
     SourceData,
+    canonical,
 )
+from drugs.monographs.export import monograph_data
+from drugs.monographs.write import monograph_text
 
 # Drugs loaded per round of prefetch queries when snapshots are filled (an import makes
 # thousands at once; SQLite limits the parameters of one query).
@@ -235,68 +236,5 @@ def snapshot_after_commit(sender, instance, history_instance, using=None, **kwar
 
 def connect() -> None:
     post_create_historical_record.connect(
-        snapshot_after_commit, dispatch_uid="drugs.history.snapshot"
+        snapshot_after_commit, dispatch_uid="drugs.monographs.snapshots"
     )
-
-
-# --- versions and diffs ---------------------------------------------------------------------
-
-
-@dataclass
-class DiffLine:
-    kind: str  # "add", "remove", "hunk" or "same"
-    text: str
-
-
-@dataclass
-class Version:
-    record: object
-    diff: list[DiffLine]
-    added: int
-    removed: int
-
-    @property
-    def can_restore(self) -> bool:
-        return has_snapshot(self.record)
-
-
-def diff_lines(old: str, new: str) -> list[DiffLine]:
-    """A line diff of two monograph files, with two lines of context."""
-    lines = []
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = {"+": "add", "-": "remove", "@": "hunk"}.get(line[:1], "same")
-        lines.append(DiffLine(kind, line))
-    return lines
-
-
-def versions(drug: Drug) -> list[Version]:
-    """The drug's historical records, newest first, each with its diff from the one before."""
-    records = list(drug.history.select_related("history_user").order_by("-history_date", "-pk"))
-    # Records often hold the same content (a status change, a re-save): write each file once.
-    texts: dict[str, str] = {}
-
-    def text(record) -> str:
-        if record.monograph or not record.monograph_data:
-            return record.monograph
-        key = json.dumps(record.monograph_data, sort_keys=True)
-        if key not in texts:
-            texts[key] = snapshot_text(record)
-        return texts[key]
-
-    out = []
-    for i, record in enumerate(records):
-        older = next((r for r in records[i + 1 :] if has_snapshot(r)), None)
-        diff = (
-            diff_lines(text(older) if older else "", text(record)) if has_snapshot(record) else []
-        )
-        out.append(
-            Version(
-                record=record,
-                diff=diff,
-                added=sum(1 for d in diff if d.kind == "add"),
-                removed=sum(1 for d in diff if d.kind == "remove"),
-            )
-        )
-    return out

@@ -12,11 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from drugs.exporter import monograph_data, monograph_text
-from drugs.history import has_snapshot, snapshot_text
-from drugs.importer import ImportFailed, import_content
 from drugs.models import Drug, Status
-from drugs.monograph import ContentSet, MonographData, parse_monograph
+from drugs.monographs.data import ContentSet, MonographData
+from drugs.monographs.export import monograph_data
+from drugs.monographs.importer import ImportFailed, import_content
+from drugs.monographs.parse import parse_monograph
+from drugs.monographs.snapshots import has_snapshot, snapshot_text
+from drugs.monographs.write import monograph_text
 
 REVISION_SUFFIX = "--draft"
 

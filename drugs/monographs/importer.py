@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from drugs import history
 from drugs.bulk import collect_round, insert
 from drugs.cache import bump_content_version
 from drugs.models import (
@@ -28,12 +27,9 @@ from drugs.models import (
     Source,
     TimingPhrase,
 )
-from drugs.monograph import (
-    ContentSet,
-    MonographData,
-    Problem,
-    check_references,
-)
+from drugs.monographs import snapshots
+from drugs.monographs.data import ContentSet, MonographData, Problem
+from drugs.monographs.files import check_references
 from drugs.search import index
 
 ACTIONS = ("created", "updated", "unchanged", "removed")
@@ -183,7 +179,7 @@ class Importer:
         self.result = result
         # (model, filter, kind) of shared rows to delete once no drug points at them.
         self.stale: list[tuple] = []
-        # Drug id -> its parsed monograph, for the history snapshots (drugs.history).
+        # Drug id -> its parsed monograph, for the history snapshots (drugs.monographs.snapshots).
         self.parsed: dict[int, MonographData] = {}
         # Rows of the current round waiting to be inserted, and the drugs they belong to.
         self.pending: defaultdict[type, list] = defaultdict(list)
@@ -229,7 +225,7 @@ class Importer:
             deleted = model.objects.filter(**filters).delete()[1].get(model._meta.label, 0)
             self.result.add(kind, "removed", deleted)
         # Records made by drug.save() (updated drugs): their snapshots come from the parsed files.
-        history.fill_imported(self.parsed)
+        snapshots.fill_imported(self.parsed)
         if self.effects_changed:
             imported = {m.slug for m in monographs}
             index.rebuild_drugs(
@@ -246,7 +242,7 @@ class Importer:
             Drug.objects.bulk_create([w.drug for w in new])
             for w in new:
                 self.parsed[w.drug.pk] = w.data
-            history.record_created([w.drug for w in new], self.parsed)
+            snapshots.record_created([w.drug for w in new], self.parsed)
         # Related objects were assigned before their parents had ids: bulk_create reads the
         # ids from them now, in this order.
         for model in (Source, Section, Precaution, DrugSideEffect, Disagreement):

@@ -1,0 +1,1 @@
+"""The monograph file format, both ways: file -> data -> database -> data -> file."""
