@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from drugs import views
+from drugs.markdown import render_markdown
 from drugs.models import Drug
-from drugs.rendering import render_markdown
+from drugs.pages import views
 
 
 @require_POST

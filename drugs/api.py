@@ -16,7 +16,7 @@ from drugs.models import (
     SectionKind,
     Source,
 )
-from drugs.presenters import band_sort_key, source_names
+from drugs.pages.drug import source_names
 
 API_VERSION = 1
 # Sections in page order, whatever order the monograph wrote them in.
@@ -171,7 +171,7 @@ def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
     if drug is None:
         return _not_found()
     side_effects = sorted(
-        drug.side_effects.all(), key=lambda item: (band_sort_key(item.band), item.order)
+        drug.side_effects.all(), key=lambda item: (item.band.sort_key, item.order)
     )
     data = _summary(drug, request) | {
         "version": API_VERSION,

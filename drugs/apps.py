@@ -6,12 +6,12 @@ class DrugsConfig(AppConfig):
     verbose_name = "Medication guide"
 
     def ready(self):
-        from drugs import cache
+        from drugs import page_cache
         from drugs.monographs import snapshots
 
         # Every historical record of a drug keeps its whole monograph (see drugs.monographs.snapshots).
         snapshots.connect()
-        # Any content save or delete makes cached pages stale (see drugs.cache).
-        cache.connect()
+        # Any content save or delete makes cached pages stale (see drugs.page_cache).
+        page_cache.connect()
         # Content edits keep the search documents current (see drugs.search.index).
         from drugs.search import index  # noqa: F401

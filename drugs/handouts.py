@@ -10,7 +10,8 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from drugs.models import AppliesTo, Drug, PrecautionKind, SectionKind, Urgency
-from drugs.presenters import HANDLING_KINDS, CareCard, build_care_cards
+from drugs.pages.care import CareCard, build_care_cards
+from drugs.pages.drug import HANDLING_KINDS
 
 # Bounds for the form. Days on/off cover every myeloma schedule we know of with room to
 # spare; the calendar length cap keeps the calendar on one printed A4 page.

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from drugs import api, handout_views, views
+from drugs import api, handout_views
+from drugs.pages import views
 from drugs.search import views as search_views
 
 app_name = "drugs"

@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # After CommonMiddleware (slash redirects) and before anything that reads the user.
-    "drugs.cache.PublicPageCacheMiddleware",
+    "drugs.page_cache.PublicPageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -149,7 +149,7 @@ CONTENT_DIR = BASE_DIR / "content"
 HELPLINE_NUMBER = os.environ.get("HELPLINE_NUMBER", "").strip()
 
 # The editor's preview renders through our sanitising function, never markdownx's default.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "drugs.rendering.render_markdown"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "drugs.markdown.render_markdown"
 MARKDOWNX_UPLOAD_MAX_SIZE = 0
 MARKDOWNX_UPLOAD_CONTENT_TYPES = []
 
@@ -225,7 +225,7 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 # --- Caching -------------------------------------------------------------------------------
 # Redis when REDIS_URL is set (shared by every worker and server); local memory otherwise.
-# Either way, pages are invalidated through the content version in the database (drugs.cache).
+# Either way, pages are invalidated through the content version in the database (drugs.page_cache).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
@@ -246,7 +246,7 @@ PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
 # 0 (the default): every cached hit reads the content version from the database, so a publish
 # shows on every worker at once. Above 0, a worker reuses its last read for this many ms: no
 # database round trip on most hits, but a publish can take that long to reach other workers
-# (the worker that published sees it at once). See drugs.cache and bench/README.md.
+# (the worker that published sees it at once). See drugs.page_cache and bench/README.md.
 PAGE_CACHE_VERSION_REUSE_MS = envint("PAGE_CACHE_VERSION_REUSE_MS", 0)
 # Pages each worker also keeps in its own memory, in front of Redis (0 to keep none).
 PAGE_CACHE_LOCAL_ENTRIES = envint("PAGE_CACHE_LOCAL_ENTRIES", 200 if REDIS_URL else 0)

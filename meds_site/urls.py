@@ -16,5 +16,5 @@ urlpatterns = [
 if settings.BENCH_BASELINE:
     urlpatterns.insert(0, path("bench/baseline/", health.bench_baseline, name="bench-baseline"))
 
-handler404 = "drugs.views.page_not_found"
-handler500 = "drugs.views.server_error"
+handler404 = "meds_site.errors.page_not_found"
+handler500 = "meds_site.errors.server_error"

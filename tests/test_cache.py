@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.urls import reverse
 
-from drugs import cache as page_cache
+from drugs import page_cache
 from drugs.models import ContentVersion, Drug, DrugSideEffect, Feedback, Status
 from tests.factories import DrugFactory
 

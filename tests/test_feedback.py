@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 import drugs.admin_feedback  # noqa: F401  (registers the admin, as drugs/admin.py does)
-from drugs.feedback import RATE_LIMIT
 from drugs.models import Feedback
+from drugs.pages.feedback import RATE_LIMIT
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from drugs.models import HelpRule, Urgency
-from drugs.search.anchors import precaution_anchor, side_effect_anchor
+from drugs.pages.anchors import precaution_anchor, side_effect_anchor
 from tests.test_pages import text_of
 
 pytestmark = pytest.mark.django_db

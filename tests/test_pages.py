@@ -13,15 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from drugs import models
-from drugs.glossary import GlossaryMarker
-from drugs.presenters import (
-    DrugPage,
-    Figure,
-    IconArray,
-    build_care_cards,
-    format_percent,
-)
-from drugs.views import render_drug_page
+from drugs.pages.care import build_care_cards
+from drugs.pages.drug import DrugPage
+from drugs.pages.figures import Figure, IconArray, format_percent
+from drugs.pages.glossary_links import GlossaryMarker
+from drugs.pages.views import render_drug_page
 from tests.factories import DrugFactory, GlossaryTermFactory
 from tests.pages_data import SECTION_TITLES, full_drug, overdue
 
@@ -494,7 +490,7 @@ class TestOtherPages:
         assert "WCAG" in text_of(response)
 
     def test_the_500_page_renders_without_a_request(self, rf):
-        from drugs.views import server_error
+        from meds_site.errors import server_error
 
         response = server_error(rf.get("/drugs/x/"))
         assert response.status_code == 500

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from drugs import models
 from drugs.monographs.shared_files import BANDS_FILE, parse_bands
-from drugs.presenters import DrugPage, Figure
+from drugs.pages.drug import DrugPage
+from drugs.pages.figures import Figure
 from tests.factories import DrugFactory, DrugSideEffectFactory, SideEffectFactory
 from tests.pages_data import charity_band, full_drug, standard_bands
 from tests.test_pages import count_queries, main_html, text_of

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from drugs.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, render_markdown
 from drugs.models import Drug
-from drugs.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, render_markdown
 from tests.factories import (
     DrugFactory,
     DrugSideEffectFactory,

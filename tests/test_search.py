@@ -6,8 +6,8 @@ from django.db import connection
 from django.urls import reverse
 
 from drugs.models import LayTerm, SearchDocument, SearchKind, Status
+from drugs.pages.anchors import precaution_anchor
 from drugs.search import MAX_QUERY_LENGTH, exact_drug_match, search
-from drugs.search.anchors import precaution_anchor
 from tests.factories import (
     DrugFactory,
     DrugSideEffectFactory,

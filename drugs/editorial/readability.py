@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import textstat
 
+from drugs.markdown import render_markdown
 from drugs.models import SectionKind, Urgency
-from drugs.rendering import render_markdown
 
 # content-style.md: sentences of 20 words or fewer.
 MAX_SENTENCE_WORDS = 20

@@ -10,7 +10,7 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from drugs.rendering import render_markdown
+from drugs.markdown import render_markdown
 
 
 class Status(models.TextChoices):
@@ -359,6 +359,15 @@ class FrequencyBand(models.Model):
     @property
     def standard_band(self) -> "FrequencyBand":
         return self if self.scale == STANDARD_SCALE else self.standard
+
+    @property
+    def sort_key(self) -> tuple:
+        """Most common first: by the standard band's rank, then the band's rank on its own scale.
+
+        The one ordering of bands, for every face (pages, API, handout).
+        """
+        standard = self.standard_band
+        return (standard.rank if standard else 99, self.rank, self.scale)
 
 
 class SideEffectQuerySet(models.QuerySet):

@@ -28,7 +28,7 @@ class Feedback(models.Model):
 
 
 class ContentVersion(models.Model):
-    """One row whose number rises with every change to published content (see drugs.cache).
+    """One row whose number rises with every change to published content (see drugs.page_cache).
 
     Kept in the database, not the cache, so every worker, server and management command
     agrees on it: cached pages are keyed by it and become unreachable the moment it rises.

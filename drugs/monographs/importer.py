@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from drugs.bulk import collect_round, insert
-from drugs.cache import bump_content_version
 from drugs.models import (
     STANDARD_SCALE,
     Disagreement,
@@ -30,6 +29,7 @@ from drugs.models import (
 from drugs.monographs import snapshots
 from drugs.monographs.data import ContentSet, MonographData, Problem
 from drugs.monographs.files import check_references
+from drugs.page_cache import bump_content_version
 from drugs.search import index
 
 ACTIONS = ("created", "updated", "unchanged", "removed")

@@ -14,7 +14,7 @@ from functools import lru_cache
 from django.db.models import Q
 
 from drugs.models import Drug, HelpRule, Sign, Urgency
-from drugs.search.anchors import drug_url, precaution_anchor, side_effect_anchor
+from drugs.pages.anchors import drug_url, precaution_anchor, side_effect_anchor
 from drugs.search.text import keywords
 
 # A body temperature as people type it: "37.8", "38c", "37.5 °C", "36 degrees".

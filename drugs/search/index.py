@@ -38,13 +38,13 @@ from drugs.models import (
     SectionKind,
     SideEffect,
 )
-from drugs.search import backend
-from drugs.search.anchors import (
+from drugs.pages.anchors import (
     drug_url,
     precaution_anchor,
     section_anchor,
     side_effect_anchor,
 )
+from drugs.search import backend
 from drugs.search.text import fold, words
 
 # Drugs rebuilt per round of queries in a full rebuild.
@@ -66,7 +66,7 @@ def paused():
 
 def _delete(queryset) -> None:
     """Delete in one statement. Nothing points at search rows, so no cascade is skipped; and a
-    plain delete() would fetch every row to send post_delete (drugs.cache listens to all)."""
+    plain delete() would fetch every row to send post_delete (drugs.page_cache listens to all)."""
     queryset._raw_delete(queryset.db)
 
 

@@ -174,7 +174,8 @@ def rendered_pages(tmp_path) -> list[Path]:
     """Every page type, and every state of the forms, saved as HTML files for the checker."""
     from django.test import RequestFactory
 
-    from drugs.views import render_drug_page, server_error
+    from drugs.pages.views import render_drug_page
+    from meds_site.errors import server_error
 
     client = Client(raise_request_exception=False)
     files = []

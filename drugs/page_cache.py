@@ -139,9 +139,9 @@ def _relations_changed(sender, action, **kwargs) -> None:
 
 
 def connect() -> None:
-    post_save.connect(_content_changed, dispatch_uid="drugs.cache.save")
-    post_delete.connect(_content_changed, dispatch_uid="drugs.cache.delete")
-    m2m_changed.connect(_relations_changed, dispatch_uid="drugs.cache.m2m")
+    post_save.connect(_content_changed, dispatch_uid="drugs.page_cache.save")
+    post_delete.connect(_content_changed, dispatch_uid="drugs.page_cache.delete")
+    m2m_changed.connect(_relations_changed, dispatch_uid="drugs.page_cache.m2m")
 
 
 # --- keys ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What the patient pages show, arranged for the templates: order, grouping and wording."""
+"""The drug page: a monograph in page order, with glossary words marked and each entry's action."""
 
 from __future__ import annotations
 
@@ -8,251 +8,37 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
 
-from drugs.glossary import GlossaryMarker
 from drugs.models import (
     Disagreement,
     Drug,
     DrugSideEffect,
     FrequencyBand,
     GlossaryTerm,
-    HelpRule,
     Precaution,
     PrecautionKind,
     Section,
     SectionKind,
     Source,
-    Urgency,
 )
-
-# The page gives out the fragment ids that search results link to.
-from drugs.search.anchors import precaution_anchor, side_effect_anchor
+from drugs.pages.anchors import precaution_anchor, side_effect_anchor
+from drugs.pages.care import Action, CareCard, actions_for, build_care_cards
+from drugs.pages.figures import Figure
+from drugs.pages.glossary_links import GlossaryMarker
 
 HANDLING_KINDS = {PrecautionKind.HANDLING, PrecautionKind.STORAGE}
+
+
 PREGNANCY_KINDS = {PrecautionKind.PREGNANCY_PREVENTION, PrecautionKind.BREASTFEEDING}
 
-ICONS_PER_ROW = 10
+
 # How many of the most common side effects the key facts name.
 KEY_FACTS_EFFECTS = 6
-
-
-def format_percent(value: Decimal | None) -> str:
-    """25.00 -> "25", 30.50 -> "30.5": the source's figure, without trailing zeros."""
-    if value is None:
-        return ""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@dataclass(frozen=True)
-class IconArray:
-    """100 people in a 10 by 10 grid, the first `filled` of them shaded (one SVG, few nodes)."""
-
-    filled: int
-    exact: bool
-
-    @property
-    def label(self) -> str:
-        about = "" if self.exact else "About "
-        people = "person" if self.filled == 1 else "people"
-        return f"{about}{self.filled} in every 100 {people}".capitalize()
-
-    @property
-    def rects(self) -> list[tuple[int, int, int, int, str]]:
-        """(x, y, width, height, class) of the shaded and unshaded areas, in a 100-unit box."""
-        rows, rest = divmod(self.filled, ICONS_PER_ROW)
-        cell = 100 // ICONS_PER_ROW
-        shapes = []
-        if rows:
-            shapes.append((0, 0, 100, rows * cell, "on"))
-        if rest:
-            shapes.append((0, rows * cell, rest * cell, cell, "on"))
-            shapes.append((rest * cell, rows * cell, 100 - rest * cell, cell, "off"))
-            rows += 1
-        if rows < ICONS_PER_ROW:
-            shapes.append((0, rows * cell, 100, 100 - rows * cell, "off"))
-        return shapes
-
-
-# A natural frequency with no words around it ("1 in 4", "1 out of 5", "25 in every 100"):
-# only these can be checked against a percentage.
-PLAIN_FREQUENCY = re.compile(r"(\d+) (?:in|out of|in every) (\d+)(?: people| person)?")
-
-
-def says_the_same(natural: str, percent: Decimal | None) -> bool:
-    """Whether words such as "1 in 4" state exactly the percentage given (25)."""
-    match = PLAIN_FREQUENCY.fullmatch(natural)
-    if percent is None or not match or int(match[2]) == 0:
-        return False
-    return Decimal(match[1]) * 100 / Decimal(match[2]) == percent
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A source's figure as a natural frequency in its own words, with the percentage."""
-
-    natural: str
-    percent: str
-    icons: IconArray | None
-    # False when the words and the percentage say different things ("just under 1 in 5",
-    # 20%): the page then shows both as the source gave them, without making either exact.
-    consistent: bool = True
-
-    @classmethod
-    def of(cls, item: DrugSideEffect) -> Figure | None:
-        if item.figure_percent is None and not item.figure_text:
-            return None
-        percent = format_percent(item.figure_percent)
-        natural = item.figure_text.strip()
-        if natural and not any(w in natural.lower() for w in ("people", "person")):
-            natural = f"{natural} people"
-        icons = None
-        if item.figure_percent is not None:
-            filled = int(item.figure_percent.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-            if filled >= 1:
-                icons = IconArray(filled=filled, exact=filled == item.figure_percent)
-        if not natural and icons and icons.exact:
-            # "25 in every 100 people" says exactly what 25% says, in the friendlier form.
-            natural = icons.label[0].lower() + icons.label[1:]
-        consistent = not (natural and percent) or says_the_same(natural, item.figure_percent)
-        return cls(natural=natural, percent=percent, icons=icons, consistent=consistent)
-
-    @property
-    def percent_note(self) -> str:
-        """The percentage beside the words: "(25%)", or "(the source says 20%)" when they differ."""
-        if not (self.natural and self.percent):
-            return ""
-        if self.consistent:
-            return f"({self.percent}%)"
-        return f"(the source says {self.percent}%)"
-
-    @property
-    def text(self) -> str:
-        """The whole figure as plain words, for places that show it on one line."""
-        if not self.natural:
-            return f"{self.percent}% of people"
-        return f"{self.natural} {self.percent_note}".strip()
-
-
-# --- What to do: help rules beside their entry, and gathered by sign ------------------------
-
-
-def level_key(rule: HelpRule) -> tuple[int, str]:
-    """Most urgent first; "Tell your team promptly" before a plain "Tell your team"."""
-    label = rule.level_label
-    return (Urgency.rank(rule.urgency), "" if label.endswith("promptly") else label)
-
-
-def contact_line(urgency: str, contact: str) -> str:
-    """Whom to call for a level, in the drug's sources' words (Drug.contact)."""
-    return f"Call {contact}." if urgency == Urgency.URGENT else ""
-
-
-@dataclass
-class Action:
-    """One level of what to do about one entry, with the signs that call for it."""
-
-    urgency: str
-    label: str
-    rules: list[HelpRule]
-    contact: str
-
-
-def actions_for(rules: Iterable[HelpRule], contact: str) -> list[Action]:
-    """An entry's own rules by level, most urgent first, each level's rules in file order."""
-    levels: dict[tuple, Action] = {}
-    for rule in sorted(rules, key=lambda r: r.order):
-        key = level_key(rule)
-        if key not in levels:
-            levels[key] = Action(
-                urgency=rule.urgency,
-                label=rule.level_label,
-                rules=[],
-                contact=contact_line(rule.urgency, contact),
-            )
-        levels[key].rules.append(rule)
-    return [levels[key] for key in sorted(levels)]
-
-
-@dataclass
-class SummaryItem:
-    text: str
-    condition: str
-    # (title, anchor) of each entry that gives this rule.
-    entries: list[tuple[str, str]]
-
-
-@dataclass
-class SignGroup:
-    name: str
-    items: list[SummaryItem]
-
-
-@dataclass
-class CareCard:
-    """One level of the "When to get help" summary: every sign at that level, once."""
-
-    urgency: str
-    label: str
-    signs: list[SignGroup]
-    contact: str
-
-    @property
-    def heading(self) -> str:
-        return f"{self.label} if:"
-
-    @property
-    def items(self) -> list[str]:
-        """Each rule once, as plain text (the printed handout's short list)."""
-        return [
-            f"{item.text} ({item.condition})" if item.condition else item.text
-            for group in self.signs
-            for item in group.items
-        ]
-
-
-def build_care_cards(
-    owners: Iterable[tuple[str, str, Iterable[HelpRule]]], contact: str
-) -> list[CareCard]:
-    """Rules of (entry title, entry anchor, rules) gathered by level, then by sign, most urgent
-    first; a rule that several entries give is listed once, naming each of them."""
-    cards: dict[tuple, dict[str, dict[tuple, SummaryItem]]] = {}
-    labels: dict[tuple, HelpRule] = {}
-    for title, anchor, rules in owners:
-        for rule in rules:
-            key = level_key(rule)
-            labels.setdefault(key, rule)
-            name = rule.sign.name if rule.sign else "Other signs"
-            items = cards.setdefault(key, {}).setdefault(name, {})
-            item = items.setdefault(
-                (rule.text, rule.condition), SummaryItem(rule.text, rule.condition, [])
-            )
-            if (title, anchor) not in item.entries:
-                item.entries.append((title, anchor))
-    return [
-        CareCard(
-            urgency=labels[key].urgency,
-            label=labels[key].level_label,
-            signs=[
-                SignGroup(name=name, items=list(items.values()))
-                for name, items in sorted(cards[key].items(), key=lambda kv: kv[0].lower())
-            ],
-            contact=contact_line(labels[key].urgency, contact),
-        )
-        for key in sorted(cards)
-    ]
-
-
-def band_sort_key(band: FrequencyBand) -> tuple:
-    """Most common first: by the standard band's rank, then the band's rank on its own scale."""
-    standard = band.standard_band
-    return (standard.rank if standard else 99, band.rank, band.scale)
 
 
 def source_names(sources: Iterable[Source]) -> list[Source]:
@@ -292,7 +78,7 @@ def common_rank(entry: EffectEntry) -> tuple:
     return (
         entry.figure is None,
         -(item.figure_percent or 0),
-        band_sort_key(item.band),
+        item.band.sort_key,
         not COMMON_STATEMENT.search(item.text),
         item.order,
     )
@@ -587,7 +373,7 @@ class DrugPage:
             return
         prose = self._section_prose(section)
         groups: dict[int, BandGroup] = {}
-        for item in sorted(side_effects, key=lambda i: (band_sort_key(i.band), i.order)):
+        for item in sorted(side_effects, key=lambda i: (i.band.sort_key, i.order)):
             group = groups.setdefault(item.band.pk, BandGroup(band=item.band, effects=[]))
             group.effects.append(
                 EffectEntry(
@@ -641,97 +427,3 @@ class DrugPage:
                 care_cards=cards,
             )
         )
-
-
-@dataclass
-class EffectAcrossDrugs:
-    """One side effect as each published drug lists it (for /side-effects/<slug>/)."""
-
-    item: DrugSideEffect
-    figure: Figure | None
-    actions: list[Action]
-
-    @property
-    def anchor(self) -> str:
-        return side_effect_anchor(self.item.effect.slug)
-
-
-def effect_entries(items: Iterable[DrugSideEffect]) -> list[EffectAcrossDrugs]:
-    return [
-        EffectAcrossDrugs(
-            item=item,
-            figure=Figure.of(item),
-            actions=actions_for(item.help_rules.all(), item.drug.contact),
-        )
-        for item in items
-    ]
-
-
-def rules_differ(entries: list[EffectAcrossDrugs]) -> bool:
-    """Whether the drugs give different advice for the same effect (e.g. 37.5°C or 38°C)."""
-    advice = {tuple((r.urgency, r.text) for a in e.actions for r in a.rules) for e in entries}
-    return len(entries) > 1 and len(advice) > 1
-
-
-def gives_numbers(band: FrequencyBand) -> bool:
-    """Whether the band's source puts a number on it (Macmillan's bands, for one, do not)."""
-    return band.min_per_100 is not None or band.max_per_100 is not None
-
-
-@dataclass
-class CompareCell:
-    drug: Drug
-    item: DrugSideEffect | None
-    figure: Figure | None
-
-    @property
-    def band_phrase(self) -> str:
-        """The source's own meaning of its band, only where the source gives numbers."""
-        if self.item is None or not gives_numbers(self.item.band):
-            return ""
-        return self.item.band.phrase
-
-
-@dataclass
-class CompareRow:
-    effect_name: str
-    effect_slug: str
-    cells: list[CompareCell]
-
-    @property
-    def anchor(self) -> str:
-        return side_effect_anchor(self.effect_slug)
-
-
-@dataclass
-class CompareGroup:
-    # The standard band, which only puts the rows in order: its heading shows its label and
-    # never its numbers, which most of the sources' bands do not give (or give per list).
-    band: FrequencyBand
-    rows: list[CompareRow]
-
-
-def compare_groups(drugs: list[Drug]) -> list[CompareGroup]:
-    """Each effect any of the drugs lists, one row per effect, ordered by the most common
-    standard band any of the drugs gives it; each cell shows that drug's own band and figure."""
-    by_effect: dict[int, dict[int, DrugSideEffect]] = {}
-    effects = {}
-    for column, drug in enumerate(drugs):
-        for item in drug.side_effects.all():
-            by_effect.setdefault(item.effect_id, {})[column] = item
-            effects[item.effect_id] = item.effect
-    groups: dict[int, CompareGroup] = {}
-    rows = []
-    for effect_id, items in by_effect.items():
-        top = min((item.band for item in items.values()), key=band_sort_key).standard_band
-        cells = []
-        for column in range(len(drugs)):
-            item = items.get(column)
-            cells.append(
-                CompareCell(drug=drugs[column], item=item, figure=Figure.of(item) if item else None)
-            )
-        rows.append((top, effects[effect_id], cells))
-    for top, effect, cells in sorted(rows, key=lambda r: (r[0].rank, r[1].name.lower())):
-        group = groups.setdefault(top.pk, CompareGroup(band=top, rows=[]))
-        group.rows.append(CompareRow(effect_name=effect.name, effect_slug=effect.slug, cells=cells))
-    return list(groups.values())

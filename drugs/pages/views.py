@@ -7,15 +7,16 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import loader
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from drugs.feedback import FeedbackForm, over_limit, safe_page
 from drugs.models import Drug, DrugSideEffect, GlossaryTerm, SideEffect, help_rules_prefetch
-from drugs.presenters import DrugPage, compare_groups, effect_entries, rules_differ
+from drugs.pages.compare import compare_groups
+from drugs.pages.drug import DrugPage
+from drugs.pages.feedback import FeedbackForm, over_limit, safe_page
+from drugs.pages.side_effects import effect_entries, rules_differ
 
 # More columns than this no longer fit side by side on a phone or on paper.
 COMPARE_MAX = 4
@@ -166,32 +167,3 @@ def feedback(request: HttpRequest) -> HttpResponse:
         initial["helpful"] = request.GET["helpful"]
     form = FeedbackForm(initial=initial)
     return render(request, "drugs/feedback.html", {"form": form, "page": page})
-
-
-FALLBACK_500 = (
-    '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sorry, something went'
-    " wrong</title></head><body><h1>Sorry, something went wrong</h1><p>Please try again in a few"
-    " minutes. If you feel unwell, contact your care team or, in an emergency, call 999.</p>"
-    "</body></html>"
-)
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _wants_json(request):
-        return JsonResponse({"error": "not found"}, status=404)
-    return render(request, "404.html", status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if _wants_json(request):
-        return JsonResponse({"error": "server error"}, status=500)
-    # No request context: whatever failed (the database, a context processor) may fail again.
-    try:
-        html = loader.get_template("500.html").render()
-    except Exception:  # the template itself, or its static files, may be what is broken
-        html = FALLBACK_500
-    return HttpResponse(html, status=500)

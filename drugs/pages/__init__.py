@@ -1,0 +1,1 @@
+"""The patient pages: views, one presenter per page, and what they share."""

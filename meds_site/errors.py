@@ -1,0 +1,33 @@
+"""The 404 and 500 pages: JSON for the API, the site's own page otherwise."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+
+FALLBACK_500 = (
+    '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sorry, something went'
+    " wrong</title></head><body><h1>Sorry, something went wrong</h1><p>Please try again in a few"
+    " minutes. If you feel unwell, contact your care team or, in an emergency, call 999.</p>"
+    "</body></html>"
+)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": "not found"}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": "server error"}, status=500)
+    # No request context: whatever failed (the database, a context processor) may fail again.
+    try:
+        html = loader.get_template("500.html").render()
+    except Exception:  # the template itself, or its static files, may be what is broken
+        html = FALLBACK_500
+    return HttpResponse(html, status=500)
