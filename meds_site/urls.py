@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from drugs import admin_views
+from drugs.admin import views as admin_views
 from meds_site import health
 
 urlpatterns = [

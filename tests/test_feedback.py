@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-import drugs.admin_feedback  # noqa: F401  (registers the admin, as drugs/admin.py does)
 from drugs.models import Feedback
 from drugs.pages.feedback import RATE_LIMIT
 

@@ -1,0 +1,275 @@
+"""Drugs in the admin: one page per drug, review and publish, preview, history and rollback."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from drugs.admin import views as admin_views
+from drugs.admin.inlines import (
+    DisagreementInline,
+    DrugSideEffectInline,
+    PrecautionInline,
+    SectionInline,
+    SourceInline,
+)
+from drugs.editorial import versions, workflow
+from drugs.models import (
+    Drug,
+    Source,
+    Status,
+)
+
+
+class ReviewOverdueFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Review overdue"), ("current", "Review not yet due")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.review_overdue()
+        if self.value() == "current":
+            return queryset.exclude(pk__in=Drug.objects.review_overdue().values("pk"))
+        return queryset
+
+
+class SourcesPastReviewFilter(admin.SimpleListFilter):
+    """Drugs that rest on a source past its own review date or more than 5 years old."""
+
+    title = "sources"
+    parameter_name = "sources"
+
+    def lookups(self, request, model_admin):
+        return [("old", "A source is past its review date or over 5 years old")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "old":
+            return queryset.filter(pk__in=Source.objects.past_review().values("drug"))
+        return queryset
+
+
+class RevisionFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Drugs"), ("revision", "Pending revisions")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.live()
+        if self.value() == "revision":
+            return queryset.filter(revision_of__isnull=False)
+        return queryset
+
+
+TRANSITIONS = {
+    "submit": (workflow.submit_for_review, "submitted for review"),
+    "draft": (workflow.return_to_draft, "returned to draft"),
+    "publish": (workflow.publish, "published"),
+}
+
+
+@admin.register(Drug)
+class DrugAdmin(admin.ModelAdmin):
+    change_form_template = "admin/drugs/drug/change_form.html"
+    list_display = ["name", "slug", "status", "revision_label", "next_review_due", "overdue"]
+    list_filter = ["status", ReviewOverdueFilter, SourcesPastReviewFilter, RevisionFilter]
+    search_fields = ["name", "slug", "treats", "summary"]
+    list_select_related = ["revision_of"]
+    inlines = [
+        SourceInline,
+        SectionInline,
+        DrugSideEffectInline,
+        PrecautionInline,
+        DisagreementInline,
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "status", "brand_names", "pronunciation"]}),
+        (
+            "What it is",
+            {"fields": ["treats", "summary", ("cycle_days_on", "cycle_days_off"), "contact"]},
+        ),
+        ("Review", {"fields": [("last_reviewed", "next_review_due")]}),
+        ("For editors only", {"fields": ["editorial_notes"]}),
+    ]
+    actions = ["submit_selected", "publish_selected"]
+
+    # --- permissions
+
+    def has_change_permission(self, request, obj=None):
+        # A published drug is changed only through a pending revision.
+        live = obj is not None and workflow.is_live_published(obj)
+        return not live and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and workflow.is_live_published(obj):
+            return workflow.can_publish(request.user) and super().has_delete_permission(
+                request, obj
+            )
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return workflow.can_publish(request.user)
+
+    def has_submit_permission(self, request):
+        return workflow.can_submit(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status moves only through the workflow buttons, never through the form.
+        fields = ["status"]
+        if obj is not None and obj.revision_of_id:
+            fields.append("slug")
+        if not request.user.has_perm(workflow.SET_REVIEW_DATES):
+            fields += ["last_reviewed", "next_review_due"]
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # Inlines offer only this drug's own sources and children.
+        request._drug = obj
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.status = Status.DRAFT
+            if not request.user.has_perm(workflow.SET_REVIEW_DATES):
+                # Not clinically reviewed yet: due for review at once.
+                obj.last_reviewed = obj.next_review_due = timezone.localdate()
+        super().save_model(request, obj, form, change)
+
+    # --- list columns
+
+    @admin.display(description="revision of")
+    def revision_label(self, obj):
+        return obj.revision_of.name if obj.revision_of else ""
+
+    @admin.display(description="review overdue", boolean=True)
+    def overdue(self, obj):
+        return obj.review_overdue
+
+    # --- actions
+
+    @admin.action(description="Submit selected drafts for review", permissions=["submit"])
+    def submit_selected(self, request, queryset):
+        self._run(request, queryset.filter(status=Status.DRAFT), "submit")
+
+    @admin.action(description="Publish selected drugs in review", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self._run(request, queryset.filter(status=Status.REVIEW), "publish")
+
+    def _run(self, request, queryset, name):
+        func, done = TRANSITIONS[name]
+        for drug in queryset.select_related("revision_of"):
+            try:
+                func(drug, request.user)
+            except workflow.WorkflowError as exc:
+                self.message_user(request, f"{drug}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{drug}: {done}.", messages.SUCCESS)
+
+    # --- extra pages
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/preview/", view(admin_views.drug_preview), name="drugs_drug_preview"),
+            path(
+                "<int:pk>/transition/<str:name>/",
+                view(self.transition_view),
+                name="drugs_drug_transition",
+            ),
+            path("<int:pk>/revise/", view(self.revise_view), name="drugs_drug_revise"),
+            path(
+                "<int:pk>/history/<int:history_id>/rollback/",
+                view(self.rollback_view),
+                name="drugs_drug_rollback",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        drug = self.get_object(request, object_id)
+        extra = {"workflow": self.workflow_context(request, drug)} if drug else {}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def workflow_context(self, request, drug) -> dict:
+        user = request.user
+        revision = Drug.objects.filter(revision_of=drug).first()
+        return {
+            "live_published": workflow.is_live_published(drug),
+            "revision": revision,
+            "can_submit": drug.status == Status.DRAFT and workflow.can_submit(user),
+            "can_return": drug.status == Status.REVIEW and workflow.can_submit(user),
+            "can_publish": drug.status == Status.REVIEW and workflow.can_publish(user),
+            "can_revise": workflow.is_live_published(drug) and user.has_perm("drugs.change_drug"),
+        }
+
+    @staticmethod
+    def _change_url(drug):
+        return reverse("admin:drugs_drug_change", args=[drug.pk])
+
+    @method_decorator(require_POST)
+    def transition_view(self, request, pk, name):
+        drug = get_object_or_404(Drug.objects.select_related("revision_of"), pk=pk)
+        if name not in TRANSITIONS:
+            raise PermissionDenied
+        func, done = TRANSITIONS[name]
+        try:
+            result = func(drug, request.user)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(drug))
+        self.message_user(request, f"{drug.name}: {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(result or drug))
+
+    @method_decorator(require_POST)
+    def revise_view(self, request, pk):
+        live = get_object_or_404(Drug, pk=pk)
+        try:
+            revision = workflow.start_revision(live, request.user)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(live))
+        self.message_user(
+            request,
+            "You are editing a pending revision. The live page changes only when it is published.",
+        )
+        return HttpResponseRedirect(self._change_url(revision))
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every version with who, when and a line diff of the monograph, and rollback."""
+        drug = get_object_or_404(Drug, pk=object_id)
+        if not self.has_view_or_change_permission(request, drug):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": drug,
+            "title": f"History of {drug.name}",
+            "versions": versions.versions(drug),
+            "can_rollback": request.user.has_perm("drugs.change_drug"),
+        }
+        return TemplateResponse(request, "admin/drugs/drug/versions.html", context)
+
+    @method_decorator(require_POST)
+    def rollback_view(self, request, pk, history_id):
+        drug = get_object_or_404(Drug, pk=pk)
+        try:
+            target = workflow.rollback(drug, history_id, request.user)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:drugs_drug_history", args=[drug.pk]))
+        self.message_user(
+            request, "The earlier version is back as a draft. Review it, then publish."
+        )
+        return HttpResponseRedirect(self._change_url(target))
