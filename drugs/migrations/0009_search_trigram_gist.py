@@ -1,9 +1,11 @@
-"""PostgreSQL only: the trigram index of search words becomes GiST (see postgres.TRIGRAM_INDEX)."""
+"""PostgreSQL only: the trigram index of search words becomes GiST (SQL frozen as written then)."""
 
 from django.db import migrations
 
-from drugs.search import postgres
-
+GIST = [
+    'DROP INDEX IF EXISTS drugs_searchword_trgm_idx',
+    'CREATE INDEX IF NOT EXISTS drugs_searchword_trgm_gist_idx ON drugs_searchword USING gist (word gist_trgm_ops)',
+]
 GIN = [
     "DROP INDEX IF EXISTS drugs_searchword_trgm_gist_idx",
     "CREATE INDEX IF NOT EXISTS drugs_searchword_trgm_idx "
@@ -25,4 +27,4 @@ class Migration(migrations.Migration):
         ("drugs", "0008_history_monograph_data"),
     ]
 
-    operations = [migrations.RunPython(_run(postgres.TRIGRAM_INDEX), _run(GIN))]
+    operations = [migrations.RunPython(_run(GIST), _run(GIN))]

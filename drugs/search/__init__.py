@@ -1,234 +1,33 @@
 """Search: one interface, two backends (PostgreSQL full-text search, SQLite FTS5).
 
 Views and the API call search() and exact_drug_match(); neither knows which backend runs.
+This package's own name re-exports only: the engine is drugs/search/engine.py.
 """
 
-from __future__ import annotations
+from drugs.search.engine import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_QUERY_LENGTH,
+    QueryError,
+    Result,
+    SearchResponse,
+    backend,
+    clean,
+    exact_drug_match,
+    install,
+    search,
+)
 
-import difflib
-import functools
-from dataclasses import dataclass, field
-
-from django.db import connection
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
-
-from drugs.models import Drug, SearchDocument, SearchKind, SearchWord
-from drugs.search.answers import SignAnswer, sign_answers
-from drugs.search.query import Group, Hit, Query, parse
-from drugs.search.text import CONTROL_RE, words
-from drugs.search.vocabulary import Vocabulary
-
-MAX_QUERY_LENGTH = 200
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 50
-# How alike (difflib ratio) a misspelt word must be to a known one to search for it too...
-CORRECTION_RATIO = 0.75
-# ...and to a drug's name for the name alone to take someone straight to the drug's page.
-DRUG_NAME_RATIO = 0.8
-# Shorter words are too easy to "correct" into something else.
-MIN_CORRECTABLE = 4
-# Results with every word of the query that are enough not to look for partial matches.
-ENOUGH = 5
-# Snippet highlight markers, chosen because they never occur in indexed text.
-START, STOP = "\x02", "\x03"
-
-
-class QueryError(ValueError):
-    """A query that cannot be searched for; the message is fit to show to the person."""
-
-
-@dataclass
-class Result:
-    title: str
-    url: str
-    kind: str
-    drug: str | None
-    drug_name: str | None
-    snippet: SafeString
-
-    @property
-    def kind_label(self) -> str:
-        return SearchKind(self.kind).label
-
-    def as_json(self) -> dict:
-        return {
-            "title": self.title,
-            "url": self.url,
-            "drug": self.drug,
-            "kind": self.kind,
-            "snippet": str(self.snippet),
-        }
-
-
-@dataclass
-class SearchResponse:
-    query: str
-    results: list[Result] = field(default_factory=list)
-    # Misspelt word -> the word searched for as well.
-    corrections: dict[str, str] = field(default_factory=dict)
-    # Warning signs the query names, with what each drug says to do: shown first.
-    answers: list[SignAnswer] = field(default_factory=list)
-
-
-def backend():
-    """The backend for the database in use."""
-    if connection.vendor == "postgresql":
-        from drugs.search import postgres
-
-        return postgres
-    from drugs.search import sqlite
-
-    return sqlite
-
-
-def clean(raw: str | None) -> str:
-    """The query as it will be searched: control characters (NUL too) and extra spaces gone."""
-    text = " ".join(CONTROL_RE.sub(" ", raw or "").split())
-    if not text:
-        raise QueryError("Type a word or two to search for, for example “feeling sick”.")
-    if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(
-            f"That search is too long. Use a few words (at most {MAX_QUERY_LENGTH} characters)."
-        )
-    return text
-
-
-def highlight(snippet: str) -> SafeString:
-    """Escape the snippet, then mark the matched words."""
-    return mark_safe(  # noqa: S308 - escaped just above; only <mark> is added.
-        escape(snippet).replace(START, "<mark>").replace(STOP, "</mark>")
-    )
-
-
-def _best(word: str, candidates, ratio: float, drugs_only=False):
-    """The candidate most like `word`, if alike enough: (word, drug id)."""
-    scored = [
-        (difflib.SequenceMatcher(None, word, w).ratio(), w, drug_id)
-        for w, drug_id in candidates
-        if w != word and (drug_id is not None or not drugs_only)
-    ]
-    scored = [s for s in scored if s[0] >= ratio]
-    if not scored:
-        return None
-    _, w, drug_id = max(scored, key=lambda s: (s[0], s[1] is not None))
-    return w, drug_id
-
-
-def _resolve(
-    query: Query, similar_words, name: str
-) -> tuple[dict[str, str], set[int], list[Group], dict[str, int | None]]:
-    """Correct unknown words and find the drugs named: (corrections, drug ids, drug groups, the
-    words of the index looked up, the whole query as one word among them)."""
-    lookup = {w for g in query.groups for w in g.words()}
-    if _could_be_a_word(name):
-        lookup.add(name)
-    known = dict(SearchWord.objects.filter(word__in=lookup).values_list("word", "drug_id"))
-    corrections = {}
-    for group in query.groups:
-        word = group.correctable
-        if not word or word in known or len(word) < MIN_CORRECTABLE or not word.isalpha():
-            continue
-        best = _best(word, similar_words(word), CORRECTION_RATIO)
-        if best:
-            corrections[word] = best[0]
-            known[best[0]] = best[1]
-            group.add((best[0],))
-    drug_ids, drug_groups = set(), []
-    for group in query.groups:
-        named = {known.get(a[0]) for a in group.alternatives if len(a) == 1} - {None}
-        if named and group.correctable:
-            drug_ids |= named
-            drug_groups.append(group)
-    return corrections, drug_ids, drug_groups, known
-
-
-def search(raw: str, limit: int = DEFAULT_LIMIT) -> SearchResponse:
-    """The documents that best answer the query, best first. Raises QueryError on bad input."""
-    text = clean(raw)
-    limit = max(1, min(limit, MAX_LIMIT))
-    query = parse(text, Vocabulary.load())
-    response = SearchResponse(text, answers=sign_answers(text))
-    if not query.groups:
-        return response
-    engine = backend()
-    # The drug-name check and the corrections may ask about the same word: ask the index once.
-    similar_words = functools.cache(engine.similar_words)
-    name = _name(text)
-    response.corrections, drug_ids, drug_groups, known = _resolve(query, similar_words, name)
-    hits: list[Hit] = []
-    rest = [g for g in query.groups if g not in drug_groups]
-    if drug_ids and rest:
-        # "revlimid rash": the rash of that drug, not every drug's rash.
-        hits = _find(engine, Query(text, rest, query.excluded), limit, sorted(drug_ids))
-    if not hits:
-        hits = _find(engine, query, limit)
-    named_id = _named_drug_id(name, known, similar_words)
-    named = Drug.objects.published().filter(pk=named_id).first() if named_id else None
-    if named is not None:
-        hits = _drug_first(named, hits)[:limit]
-    response.results = [
-        Result(h.title, h.url, h.kind, h.drug_slug, h.drug_name, highlight(h.snippet)) for h in hits
-    ]
-    return response
-
-
-def _find(engine, query: Query, limit: int, drug_ids=None) -> list[Hit]:
-    """Documents with every part of the query; if too few, those with most parts."""
-    require_all = True
-    hits = engine.find(query, limit, drug_ids, require_all=True)
-    # Ranking every document with any one word is what costs at scale: only when needed.
-    if len(hits) < min(limit, ENOUGH) and len(query.groups) > 1:
-        require_all = False
-        hits = engine.find(query, limit, drug_ids, require_all=False)
-    engine.add_snippets(query, hits, require_all)
-    return hits
-
-
-def _drug_first(drug: Drug, hits: list[Hit]) -> list[Hit]:
-    """Put the drug's own document first, fetching it if the search missed it."""
-    own = [h for h in hits if h.kind == SearchKind.DRUG and h.drug_slug == drug.slug]
-    if not own:
-        doc = SearchDocument.objects.filter(drug=drug, kind=SearchKind.DRUG).first()
-        if doc is None:
-            return hits
-        summary = doc.body if len(doc.body) <= 200 else doc.body[:200].rsplit(" ", 1)[0] + " …"
-        own = [Hit(doc.pk, doc.kind, doc.title, doc.url, drug.slug, drug.name, summary)]
-    return own + [h for h in hits if h is not own[0]]
-
-
-def _name(text: str) -> str:
-    """The query as one word, as a drug's name would be written in the index."""
-    return " ".join(words(text))
-
-
-def _could_be_a_word(name: str) -> bool:
-    # The index holds single words only: a name with a space can never be one of them.
-    return bool(name) and len(name) <= 60 and " " not in name
-
-
-def _named_drug_id(name: str, known: dict[str, int | None], similar_words) -> int | None:
-    """The drug this name (allowing a typo) is of, given what the index says of the name."""
-    if not _could_be_a_word(name):
-        return None
-    if name in known:
-        # A word of the index that names no drug ("contraception") is no misspelt name.
-        return known[name]
-    if len(name) < 5 or not name.isalpha():
-        return None
-    best = _best(name, similar_words(name), DRUG_NAME_RATIO, drugs_only=True)
-    return best[1] if best else None
-
-
-def exact_drug_match(raw: str) -> Drug | None:
-    """The published drug whose generic or brand name this is (allowing a typo), or None."""
-    try:
-        text = clean(raw)
-    except QueryError:
-        return None
-    name = _name(text)
-    if not _could_be_a_word(name):
-        return None
-    known = dict(SearchWord.objects.filter(word=name).values_list("word", "drug_id"))
-    drug_id = _named_drug_id(name, known, backend().similar_words)
-    return Drug.objects.published().filter(pk=drug_id).first() if drug_id else None
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_QUERY_LENGTH",
+    "QueryError",
+    "Result",
+    "SearchResponse",
+    "backend",
+    "clean",
+    "exact_drug_match",
+    "install",
+    "search",
+]

@@ -44,7 +44,7 @@ from drugs.pages.anchors import (
     section_anchor,
     side_effect_anchor,
 )
-from drugs.search import backend
+from drugs.search.engine import backend
 from drugs.search.text import fold, words
 
 # Drugs rebuilt per round of queries in a full rebuild.

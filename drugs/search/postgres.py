@@ -58,17 +58,6 @@ UNINSTALL = [
 ]
 
 
-def install(executor) -> None:
-    """Run the schema statements (idempotent) with a schema editor or a cursor."""
-    for statement in SCHEMA:
-        executor.execute(statement)
-
-
-def uninstall(executor) -> None:
-    for statement in UNINSTALL:
-        executor.execute(statement)
-
-
 def adding_documents(count: int):
     """Nothing to do: the row trigger only fills the row's own vector."""
     return nullcontext()

@@ -63,17 +63,6 @@ UNINSTALL = [
 ] + [f"DROP TABLE IF EXISTS {fts}" for fts in (DOCS_FTS, WORDS_FTS)]
 
 
-def install(executor) -> None:
-    """Create the FTS5 tables and triggers (idempotent); re-fill them from the tables."""
-    for statement in SCHEMA:
-        executor.execute(statement)
-
-
-def uninstall(executor) -> None:
-    for statement in UNINSTALL:
-        executor.execute(statement)
-
-
 @contextmanager
 def adding_documents(count: int):
     """Index the documents inserted in this block with one statement at its end, not row by

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from drugs.models import SearchDocument
-from drugs.search import index, sqlite
+from drugs.search import index, install
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
                 # Re-create the FTS5 triggers first: a later migration that remakes the
                 # table (SQLite's way to alter a field) drops them.
                 with connection.cursor() as cursor:
-                    sqlite.install(cursor)
+                    install(cursor)
             index.rebuild_all()
         count = SearchDocument.objects.count()
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {count} documents."))
