@@ -6,12 +6,14 @@ class DrugsConfig(AppConfig):
     verbose_name = "Medication guide"
 
     def ready(self):
+        # The three things kept in step with every content change connect the same way.
         from drugs import page_cache
         from drugs.monographs import snapshots
+        from drugs.search import index
 
-        # Every historical record of a drug keeps its whole monograph (see drugs.monographs.snapshots).
+        # Every historical record of a drug keeps its whole monograph.
         snapshots.connect()
-        # Any content save or delete makes cached pages stale (see drugs.page_cache).
+        # Any content save or delete makes cached pages stale.
         page_cache.connect()
-        # Content edits keep the search documents current (see drugs.search.index).
-        from drugs.search import index  # noqa: F401
+        # Edits made one object at a time keep the search documents current.
+        index.connect()

@@ -34,8 +34,8 @@ def insert(model, fields: Iterable[str], rows: list[tuple]) -> None:
 def fewer_collections():
     """Run Python's cycle collector less often while an import piles up long-lived objects.
 
-    With the default thresholds it scans every parsed monograph and pending row again and again:
-    about a third of the time of importing 2000 monographs (bench/import.py). The importer
+    With the default thresholds it scans every parsed monograph and pending row again and again
+    (what that cost: bench/README.md). The importer
     collects the garbage of each round of drugs itself (collect_round).
     """
     before = gc.get_threshold()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -160,8 +161,7 @@ def _ids(row: tuple) -> tuple:
 CHUNK = 200
 
 
-@dataclass
-class Written:
+class Written(NamedTuple):
     """One drug as the import leaves it, kept until its round's rows are in the database."""
 
     drug: Drug
@@ -390,7 +390,6 @@ class Importer:
         if drug_changed:
             _apply(drug, values)
             drug.save()
-        self.drug = drug
         if not is_new and drug.revision_of_id is None:
             # A pending revision's snapshot goes under its live drug's slug: left to the reload.
             self.parsed[drug.pk] = data
@@ -400,6 +399,7 @@ class Importer:
             return {} if is_new else getattr(drug, name).all()
 
         sources = self.sync_children(
+            drug,
             "sources",
             Source,
             {s.key: s for s in current("sources")},
@@ -431,6 +431,7 @@ class Importer:
             Source.objects.bulk_create(fresh)
             self.pending[Source] = [s for s in self.pending[Source] if s.pk is None]
         sections = self.sync_children(
+            drug,
             "sections",
             Section,
             {s.kind: s for s in current("sections")},
@@ -445,6 +446,7 @@ class Importer:
             ],
         )
         precautions = self.sync_children(
+            drug,
             "precautions",
             Precaution,
             {p.title: p for p in current("precautions")},
@@ -465,6 +467,7 @@ class Importer:
             ],
         )
         side_effects = self.sync_children(
+            drug,
             "drug side effects",
             DrugSideEffect,
             {s.effect_id: s for s in current("side_effects")},
@@ -491,7 +494,7 @@ class Importer:
             sources,
         )
         self.sync_disagreements(
-            data, sources, sections, precautions, side_effects, current("disagreements")
+            drug, data, sources, sections, precautions, side_effects, current("disagreements")
         )
 
         children_changed = self._counted() != before
@@ -511,17 +514,16 @@ class Importer:
             )
         )
 
-    def sync_children(self, kind, model, existing: dict, rows) -> dict:
+    def sync_children(self, drug, kind, model, existing: dict, rows) -> dict:
         """Update or remove one drug's children by natural key, and queue new ones for the
         round's insert (flush); return them all by key."""
         by_key = {}
         for key, identity, values, sources in rows:
             obj = existing.pop(key, None)
             if obj is None:
-                obj = model(drug=self.drug, **identity, **values)
+                obj = model(drug=drug, **identity, **values)
                 if isinstance(obj, MarkdownRendered):
                     obj.render()
-                obj.is_new = True
                 self.pending[model].append(obj)
                 if sources:
                     self.links[model] += [(obj, s) for s in sources]
@@ -549,7 +551,8 @@ class Importer:
             wanted = [self.rule_row(r, sources) for r in item.help_rules]
             have = (
                 []
-                if getattr(obj, "is_new", False)
+                # Not written yet (flush() inserts the round's new rows): no rules to compare.
+                if obj.pk is None
                 else [tuple(getattr(r, c) for c in RULE_COLUMNS) for r in obj.help_rules.all()]
             )
             if [_ids(row) for row in wanted] == have:
@@ -576,7 +579,7 @@ class Importer:
         )
 
     def sync_disagreements(
-        self, data, sources, sections, precautions, side_effects, current
+        self, drug, data, sources, sections, precautions, side_effects, current
     ) -> None:
         places = {
             "section": lambda owner: {"section": sections[owner]},
@@ -604,6 +607,7 @@ class Importer:
                     existing[(place, owners[place].get(owner_pk), note.topic)] = note
 
         self.sync_children(
+            drug,
             "disagreements",
             Disagreement,
             existing,

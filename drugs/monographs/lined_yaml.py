@@ -29,7 +29,7 @@ class Node:
 
 def load_yaml(text: str, path: str, first_line: int, problems: list[Problem]) -> Node | None:
     """Parse YAML into Nodes; line numbers are offset so they point into the whole file."""
-    # libyaml's parser when PyYAML has it: the same nodes and marks, about six times faster.
+    # libyaml's parser when PyYAML has it: the same nodes and marks, much faster.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         root = loader.get_single_node()
@@ -55,7 +55,7 @@ def load_yaml(text: str, path: str, first_line: int, problems: list[Problem]) ->
         seen.add(id(node))
         if node.tag == STR_TAG and isinstance(node, yaml.ScalarNode):
             # Most of a monograph is plain text: take it as is rather than through the
-            # constructor's general machinery (the same value, several times faster).
+            # constructor's general machinery (the same value, for less; bench/README.md).
             return Node(node.value, line)
         if isinstance(node, yaml.MappingNode):
             value, key_lines = {}, {}

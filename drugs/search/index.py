@@ -19,7 +19,6 @@ from typing import NamedTuple
 from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils.html import strip_tags
 
 from drugs.bulk import insert
@@ -317,35 +316,28 @@ def _later(drug_id: int | None) -> None:
         transaction.on_commit(partial(rebuild_drugs, [drug_id]))
 
 
-@receiver(post_save, sender=Drug)
 def _drug_saved(sender, instance, raw=False, **kwargs):
     if not raw and not _paused.get():
         rebuild_drugs([instance.pk])
 
 
-@receiver(post_save, sender=Section)
-@receiver(post_save, sender=Precaution)
-@receiver(post_save, sender=DrugSideEffect)
 def _part_saved(sender, instance, raw=False, **kwargs):
     if not raw and not _paused.get():
         rebuild_drugs([instance.drug_id])
 
 
-@receiver(post_delete, sender=Section)
-@receiver(post_delete, sender=Precaution)
-@receiver(post_delete, sender=DrugSideEffect)
 def _part_deleted(sender, instance, **kwargs):
     if not _paused.get():
         _later(instance.drug_id)
 
 
-@receiver(post_save, sender=HelpRule)
-@receiver(post_delete, sender=HelpRule)
 def _help_rule_changed(sender, instance, raw=False, signal=None, **kwargs):
     if raw or _paused.get():
         return
+    # A rule belongs to a side effect or a precaution: either way, to one drug.
+    owner = DrugSideEffect if instance.side_effect_id else Precaution
     drug_id = (
-        DrugSideEffect.objects.filter(pk=instance.side_effect_id)
+        owner.objects.filter(pk=instance.side_effect_id or instance.precaution_id)
         .values_list("drug_id", flat=True)
         .first()
     )
@@ -355,7 +347,6 @@ def _help_rule_changed(sender, instance, raw=False, signal=None, **kwargs):
         _later(drug_id)
 
 
-@receiver(post_save, sender=SideEffect)
 def _effect_saved(sender, instance, raw=False, **kwargs):
     if not raw and not _paused.get():
         rebuild_drugs(
@@ -363,13 +354,32 @@ def _effect_saved(sender, instance, raw=False, **kwargs):
         )
 
 
-@receiver(post_save, sender=GlossaryTerm)
 def _term_saved(sender, instance, raw=False, **kwargs):
     if not raw and not _paused.get():
         rebuild_terms([instance.pk])
 
 
-@receiver(post_delete, sender=GlossaryTerm)
 def _term_deleted(sender, instance, **kwargs):
     if not _paused.get():
         _delete(SearchDocument.objects.filter(kind=SearchKind.GLOSSARY, object_id=instance.pk))
+
+
+def connect() -> None:
+    """Keep the documents in step with edits made one object at a time, as in the admin."""
+    handlers = [
+        (post_save, _drug_saved, [Drug]),
+        (post_save, _part_saved, [Section, Precaution, DrugSideEffect]),
+        (post_delete, _part_deleted, [Section, Precaution, DrugSideEffect]),
+        (post_save, _help_rule_changed, [HelpRule]),
+        (post_delete, _help_rule_changed, [HelpRule]),
+        (post_save, _effect_saved, [SideEffect]),
+        (post_save, _term_saved, [GlossaryTerm]),
+        (post_delete, _term_deleted, [GlossaryTerm]),
+    ]
+    for signal, handler, models in handlers:
+        for model in models:
+            signal.connect(
+                handler,
+                sender=model,
+                dispatch_uid=f"drugs.search.index.{handler.__name__}.{model._meta.model_name}",
+            )

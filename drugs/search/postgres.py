@@ -14,7 +14,7 @@ from drugs.search.query import Hit, Query
 CONFIG = "english"
 
 # GiST, not GIN: the planner costs `%` as cheap and, with a few thousand words, scanned them all
-# with a GIN index in place (10 ms at 2000 monographs); a GiST index also serves the ordering.
+# with a GIN index in place; a GiST index also serves the ordering (figures: bench/README.md).
 TRIGRAM_INDEX = [
     "DROP INDEX IF EXISTS drugs_searchword_trgm_idx",
     "CREATE INDEX IF NOT EXISTS drugs_searchword_trgm_gist_idx "
@@ -66,9 +66,9 @@ def adding_documents(count: int):
 # --- queries ------------------------------------------------------------------------------
 # The SQL is assembled from fixed fragments only; every word the user typed is a parameter.
 
-# Ranking reads every matching row (a few µs each): a query as common as "blood" matches 30,000
-# of the 126,000 documents of 2000 monographs, and ranking them all costs 80 ms and more. Beyond
-# this many matches, only the first found are ranked; a word that common ranks them alike anyway.
+# Ranking reads every matching row: a query as common as "blood" matches about a quarter of all
+# documents, and ranking them all is most of a search's time (bench/README.md). Beyond this many
+# matches, only the first found are ranked; a word that common ranks them alike anyway.
 MAX_CANDIDATES = 1000
 
 TSQUERY = f"websearch_to_tsquery('{CONFIG}', unaccent(%s))"

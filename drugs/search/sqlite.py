@@ -66,8 +66,7 @@ UNINSTALL = [
 @contextmanager
 def adding_documents(count: int):
     """Index the documents inserted in this block with one statement at its end, not row by
-    row: for an import's thousands, the trigger costs four times as much (6.5 s against 1.5 s
-    for 126,000 documents).
+    row: for an import's thousands, the trigger costs several times as much (bench/README.md).
 
     The insert trigger is dropped for the block and made again, in one transaction: other
     connections only ever see the table with it (schema changes are transactional in SQLite).

@@ -46,12 +46,14 @@ class Command(BaseCommand):
         # Alive for the whole import: no collection needs to look at them again.
         keep_out_of_collections()
         problems += found
-        if not problems:
-            problems = validate(content)
         if problems:
             self.fail(problems)
 
         if check:
+            # The checks against the database that import_content() runs before it writes.
+            problems = validate(content)
+            if problems:
+                self.fail(problems)
             self.stdout.write(
                 self.style.SUCCESS(f"{len(files)} files are valid. Nothing was written.")
             )
