@@ -105,6 +105,12 @@ def _side_effect(item: DrugSideEffect, request: HttpRequest) -> dict:
         },
         "band": _band(item.band),
         "figure": figure,
+    } | _prose(item)
+
+
+def _prose(item: DrugSideEffect | Precaution) -> dict:
+    """What a side effect and a precaution both have: text, help rules, sources, notes."""
+    return {
         "text": item.text,
         "html": item.text_html,
         "get_help": _help_rules(item.help_rules.all()),
@@ -119,12 +125,7 @@ def _precaution(item: Precaution) -> dict:
         "applies_to": item.applies_to,
         "title": item.title,
         "warning": item.warning,
-        "text": item.text,
-        "html": item.text_html,
-        "get_help": _help_rules(item.help_rules.all()),
-        "sources": _source_keys(item.sources.all()),
-        "disagreements": _disagreements(item.disagreements.all()),
-    }
+    } | _prose(item)
 
 
 def _source(source: Source) -> dict:
