@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from drugs import models
+from tests.pages.test_pages import count_queries
 from tests.pages_data import full_drug
-from tests.test_pages import count_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from drugs.monographs.shared_files import BANDS_FILE, parse_bands
 from drugs.pages.drug import DrugPage
 from drugs.pages.figures import Figure
 from tests.factories import DrugFactory, DrugSideEffectFactory, SideEffectFactory
+from tests.pages.test_pages import count_queries, main_html, text_of
 from tests.pages_data import charity_band, full_drug, standard_bands
-from tests.test_pages import count_queries, main_html, text_of
 
 pytestmark = pytest.mark.django_db
 

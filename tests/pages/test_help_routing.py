@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from drugs.models import HelpRule, Urgency
 from drugs.pages.anchors import precaution_anchor, side_effect_anchor
-from tests.test_pages import text_of
+from tests.pages.test_pages import text_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from markdownx.settings import MARKDOWNX_UPLOAD_URLS_PATH
 
 from drugs.editorial import workflow
 from drugs.models import Drug, Status
-from tests.admin_helpers import change_form_data
+from tests.admin.admin_helpers import change_form_data
 from tests.factories import (
     DrugFactory,
     GlossaryTermFactory,

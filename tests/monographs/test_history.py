@@ -14,7 +14,7 @@ from drugs.monographs.export import monograph_data
 from drugs.monographs.files import expand_paths, read_content
 from drugs.monographs.snapshots import snapshot_text
 from drugs.monographs.write import monograph_text
-from tests.admin_helpers import change_form_data
+from tests.admin.admin_helpers import change_form_data
 
 
 def section_text(drug) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-GLOSSARY = Path(__file__).resolve().parent.parent / "content" / "glossary.yaml"
+GLOSSARY = Path(__file__).resolve().parents[2] / "content" / "glossary.yaml"
 
 
 def load_terms() -> list[dict]:
