@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -251,3 +252,37 @@ def canonical(data: MonographData) -> MonographData:
         # sorted() keeps the file's order within a section.
         disagreements=sorted(notes(data.disagreements), key=lambda d: place[d.section]),
     )
+
+
+ACTIONS = ("created", "updated", "unchanged", "removed")
+
+
+@dataclass
+class ImportResult:
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, kind: str, action: str, number: int = 1) -> None:
+        self.counts[kind][action] += number
+
+    def total(self, action: str) -> int:
+        return sum(c[action] for c in self.counts.values())
+
+    @property
+    def changed(self) -> bool:
+        return any(self.total(a) for a in ("created", "updated", "removed"))
+
+    def changed_in(self, kind: str) -> bool:
+        counts = self.counts.get(kind, Counter())
+        return any(counts[a] for a in ("created", "updated", "removed"))
+
+    def lines(self) -> list[str]:
+        return [
+            f"{kind}: " + ", ".join(f"{c[a]} {a}" for a in ACTIONS)
+            for kind, c in sorted(self.counts.items())
+        ]
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))

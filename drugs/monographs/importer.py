@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -11,14 +10,11 @@ from django.db.models import ProtectedError
 
 from drugs.bulk import collect_round, insert
 from drugs.models import (
-    STANDARD_SCALE,
     Disagreement,
     Drug,
     DrugSideEffect,
     FrequencyBand,
-    GlossaryTerm,
     HelpRule,
-    LayTerm,
     MarkdownRendered,
     Precaution,
     Section,
@@ -28,43 +24,11 @@ from drugs.models import (
     TimingPhrase,
 )
 from drugs.monographs import snapshots
-from drugs.monographs.data import ContentSet, MonographData, Problem
+from drugs.monographs.data import ContentSet, ImportFailed, ImportResult, MonographData, Problem
 from drugs.monographs.files import check_references
+from drugs.monographs.shared_sync import SharedLists, apply, differs
 from drugs.page_cache import bump_content_version
 from drugs.search import index
-
-ACTIONS = ("created", "updated", "unchanged", "removed")
-
-
-@dataclass
-class ImportResult:
-    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-
-    def add(self, kind: str, action: str, number: int = 1) -> None:
-        self.counts[kind][action] += number
-
-    def total(self, action: str) -> int:
-        return sum(c[action] for c in self.counts.values())
-
-    @property
-    def changed(self) -> bool:
-        return any(self.total(a) for a in ("created", "updated", "removed"))
-
-    def changed_in(self, kind: str) -> bool:
-        counts = self.counts.get(kind, Counter())
-        return any(counts[a] for a in ("created", "updated", "removed"))
-
-    def lines(self) -> list[str]:
-        return [
-            f"{kind}: " + ", ".join(f"{c[a]} {a}" for a in ACTIONS)
-            for kind, c in sorted(self.counts.items())
-        ]
-
-
-class ImportFailed(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
 
 
 def validate(content: ContentSet) -> list[Problem]:
@@ -97,45 +61,6 @@ def import_content(content: ContentSet) -> ImportResult:
         raise ImportFailed([Problem("content", 0, "database", str(exc))]) from exc
     return result
 
-
-def _differs(obj, values: dict) -> bool:
-    return any(getattr(obj, name) != value for name, value in values.items())
-
-
-def _apply(obj, values: dict) -> None:
-    for name, value in values.items():
-        setattr(obj, name, value)
-
-
-# The shared lists: (ContentSet attribute, model, kind in the report, natural key field, and
-# item -> (key, the other fields' values)). Frequency bands point at each other: sync_bands().
-SHARED_LISTS = (
-    (
-        "effects",
-        SideEffect,
-        "side effects",
-        "slug",
-        lambda e: (
-            e.slug,
-            {
-                "name": e.name,
-                "also_called": e.also_called,
-                "lay_names": e.lay_names,
-                "synonyms": e.synonyms,
-            },
-        ),
-    ),
-    (
-        "terms",
-        GlossaryTerm,
-        "glossary terms",
-        "slug",
-        lambda t: (t.slug, {"term": t.term, "aliases": t.aliases, "definition": t.definition}),
-    ),
-    ("vocabulary", LayTerm, "lay search terms", "phrase", lambda t: (t.phrase, {"means": t.means})),
-    ("signs", Sign, "signs", "slug", lambda g: (g.slug, {"name": g.name, "synonyms": g.synonyms})),
-    ("floors", TimingPhrase, "timing phrases", "phrase", lambda f: (f.says, {"floor": f.floor})),
-)
 
 # A help rule's columns, in the order Importer.rule_row() gives them.
 RULE_COLUMNS = (
@@ -177,8 +102,7 @@ class Importer:
     def __init__(self, content: ContentSet, result: ImportResult):
         self.content = content
         self.result = result
-        # (model, filter, kind) of shared rows to delete once no drug points at them.
-        self.stale: list[tuple] = []
+        self.shared = SharedLists(content, result)
         # Drug id -> its parsed monograph, for the history snapshots (drugs.monographs.snapshots).
         self.parsed: dict[int, MonographData] = {}
         # Rows of the current round waiting to be inserted, and the drugs they belong to.
@@ -189,9 +113,7 @@ class Importer:
         self.written: list[Written] = []
 
     def run(self) -> None:
-        if self.content.bands is not None:
-            self.sync_bands()
-        self.sync_lists()
+        self.shared.sync()
         # Every drug's documents show side effects' names: if those changed, rebuild them all.
         self.effects_changed = self.result.changed_in("side effects")
         self.bands = {b.reference: b for b in FrequencyBand.objects.all()}
@@ -221,9 +143,7 @@ class Importer:
             del existing
             if len(monographs) > CHUNK:
                 collect_round()
-        for model, filters, kind in self.stale:
-            deleted = model.objects.filter(**filters).delete()[1].get(model._meta.label, 0)
-            self.result.add(kind, "removed", deleted)
+        self.shared.remove_stale()
         # Records made by drug.save() (updated drugs): their snapshots come from the parsed files.
         snapshots.fill_imported(self.parsed)
         if self.effects_changed:
@@ -299,71 +219,6 @@ class Importer:
     def _counted(self) -> int:
         return sum(self.result.total(a) for a in ("created", "updated", "removed"))
 
-    # --- shared data -----------------------------------------------------------------------
-
-    def _sync_shared(self, model, kind, existing: dict, rows: list[tuple[str, dict, dict]]):
-        """Upsert rows by natural key; rows no longer in the file are removed at the end."""
-        kept = {}
-        for key, identity, values in rows:
-            obj = existing.pop(key, None)
-            if obj is None:
-                obj = model.objects.create(**identity, **values)
-                self.result.add(kind, "created")
-            elif _differs(obj, values):
-                _apply(obj, values)
-                obj.save()
-                self.result.add(kind, "updated")
-            else:
-                self.result.add(kind, "unchanged")
-            kept[key] = obj
-        if existing:
-            self.stale.append((model, {"pk__in": [o.pk for o in existing.values()]}, kind))
-        return kept
-
-    def sync_bands(self):
-        existing = {b.reference: b for b in FrequencyBand.objects.all()}
-        standard = {}
-        # The standard scale first, since every other band points at it; then other
-        # scales, which are also removed first when stale.
-        for on_standard in (True, False):
-            kept = self._sync_shared(
-                FrequencyBand,
-                "frequency bands",
-                {r: b for r, b in existing.items() if (b.scale == STANDARD_SCALE) == on_standard},
-                [
-                    (
-                        b.reference,
-                        {"scale": b.scale, "key": b.key},
-                        {
-                            "label": b.label,
-                            "phrase": b.phrase,
-                            "rank": b.rank,
-                            "min_per_100": b.min_per_100,
-                            "max_per_100": b.max_per_100,
-                            "standard": standard.get(b.standard),
-                        },
-                    )
-                    for b in self.content.bands
-                    if (b.scale == STANDARD_SCALE) == on_standard
-                ],
-            )
-            if on_standard:
-                standard = {obj.key: obj for obj in kept.values()}
-        self.stale.reverse()
-
-    def sync_lists(self) -> None:
-        """Every shared list in these files but the bands, each by its natural key."""
-        for attr, model, kind, key_field, row in SHARED_LISTS:
-            items = getattr(self.content, attr)
-            if items is None:
-                continue
-            self._sync_shared(
-                model,
-                kind,
-                {getattr(obj, key_field): obj for obj in model.objects.all()},
-                [(key, {key_field: key}, values) for key, values in map(row, items)],
-            )
-
     # --- one drug --------------------------------------------------------------------------
 
     def sync_drug(self, data: MonographData, drug: Drug | None) -> None:
@@ -386,9 +241,9 @@ class Importer:
             # Inserted with the round's other new drugs (flush), with their history records.
             drug = Drug(slug=data.slug, **values)
             self.result.add("drugs", "created")
-        drug_changed = not is_new and _differs(drug, values)
+        drug_changed = not is_new and differs(drug, values)
         if drug_changed:
-            _apply(drug, values)
+            apply(drug, values)
             drug.save()
         if not is_new and drug.revision_of_id is None:
             # A pending revision's snapshot goes under its live drug's slug: left to the reload.
@@ -529,9 +384,9 @@ class Importer:
                     self.links[model] += [(obj, s) for s in sources]
                 self.result.add(kind, "created")
             else:
-                changed = _differs(obj, values)
+                changed = differs(obj, values)
                 if changed:
-                    _apply(obj, values)
+                    apply(obj, values)
                     obj.save()
                 if sources is not None and {s.pk for s in obj.sources.all()} != {
                     s.pk for s in sources
