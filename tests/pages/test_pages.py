@@ -526,3 +526,12 @@ def test_the_drug_pages_html_and_css_fit_in_60_kb(client, real_content):
     for slug in slugs:
         html = client.get(reverse("drugs:detail", args=[slug])).content
         assert len(html) + css <= PAGE_BUDGET_BYTES, (slug, len(html), css)
+
+
+def test_the_header_search_box_sends_to_the_search_page(client):
+    full_drug()
+    html = client.get(reverse("drugs:detail", args=["testamide"])).content.decode()
+    assert (
+        f'<form class="search" role="search" method="get" action="{reverse("drugs:search")}">'
+        in html
+    )
