@@ -1,63 +1,106 @@
-"""The nurse's handout page and its .ics calendar: thin views over drugs.handouts."""
+"""The nurse's handout page and its .ics calendar: thin views over drugs.handouts.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+Personal details (the patient's name, the treatment dates) arrive only by POST, so they never
+reach a URL, a Referer, an access log or the page cache (which stores GETs only), and every
+response is `private, no-store`.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.html import format_html_join
+from django.views.decorators.http import require_http_methods, require_POST
 
-from drugs.handouts import CalendarForm, Handout, HandoutForm, bound_form, build_ics, initial_for
+from drugs.handouts import (
+    CalendarForm,
+    CalendarKind,
+    Handout,
+    HandoutContent,
+    HandoutForm,
+    PrivateHTML,
+    build_ics,
+    initial_for,
+    published_monograph,
+    render_sheet,
+    source_cycle,
+)
 from drugs.models import Drug
+
+# What the .ics form sends back: everything the calendar needs, never the patient's name.
+ICS_FIELDS = ("phone", "first_day", "last_day", "days_on", "days_off", "cycles", "pregnancy")
+# What "Change the details" sends back to the form: everything the nurse entered.
+EDIT_FIELDS = ("patient_name", *ICS_FIELDS, "calendar", "large_print")
 
 
 def _published_drug(slug: str) -> Drug:
-    return get_object_or_404(Drug.objects.published().with_monograph(), slug=slug)
+    # Loaded once per content version and process (drugs.handouts.published_monograph).
+    drug = published_monograph(slug)
+    if drug is None:
+        raise Http404("No such published drug.")
+    return drug
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The query string can carry a patient's name: keep it out of shared caches.
+    # A handout carries a patient's name and dates: no shared or browser cache may keep it.
     patch_cache_control(response, private=True, no_store=True)
     return response
 
 
-def _query_without_name(request: HttpRequest) -> str:
-    # The calendar file never shows the patient's name, so its links need not carry it.
-    query = request.GET.copy()
-    query.pop("patient_name", None)
-    return query.urlencode()
+def _hidden(data: dict, names: tuple[str, ...]) -> PrivateHTML:
+    """Hidden inputs that send the cleaned values back as the form would (escaped)."""
+    values = []
+    for name in names:
+        value = data.get(name)
+        if value is True:
+            value = "on"
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        if value not in (None, "", False):
+            values.append((name, str(value)))
+    return PrivateHTML(format_html_join("", '<input type="hidden" name="{}" value="{}">', values))
 
 
-def handout(request: HttpRequest, slug: str) -> HttpResponse:
-    form = bound_form(HandoutForm, request.GET)
-    valid = form is not None and form.is_valid()
-    drug = _published_drug(slug)
-    if form is None:
-        form = HandoutForm(initial=initial_for(drug))
+def _form_page(request: HttpRequest, drug: Drug, form: HandoutForm, status: int) -> HttpResponse:
     context = {"drug": drug, "form": form, "handout": None}
-    if valid:
-        context["handout"] = Handout(drug, form.cleaned_data)
-        context["page_url"] = request.build_absolute_uri()
-        if form.cleaned_data["first_day"]:
-            context["calendar_url"] = (
-                reverse("drugs:calendar", kwargs={"slug": slug})
-                + "?"
-                + _query_without_name(request)
-            )
-    status = 400 if form.is_bound and not valid else 200
     return _private(render(request, "drugs/handout.html", context, status=status))
 
 
-def calendar(request: HttpRequest, slug: str) -> HttpResponse:
-    form = CalendarForm(request.GET)
-    valid = form.is_valid()
+@require_http_methods(["GET", "POST"])
+def handout(request: HttpRequest, slug: str) -> HttpResponse:
+    # The drug comes first: its own cycle is the form's default when the nurse leaves it blank.
     drug = _published_drug(slug)
-    if not valid:
-        context = {"drug": drug, "form": form, "handout": None}
-        return _private(render(request, "drugs/handout.html", context, status=400))
-    page_url = request.build_absolute_uri(
-        reverse("drugs:handout", kwargs={"slug": slug}) + "?" + _query_without_name(request)
-    )
+    if request.method == "GET":
+        form = HandoutForm(initial=initial_for(drug), cycle=source_cycle(drug))
+        return _form_page(request, drug, form, 200)
+    form = HandoutForm(request.POST, cycle=source_cycle(drug))
+    if not form.is_valid():
+        return _form_page(request, drug, form, 400)
+    if request.POST.get("edit"):
+        # "Change the details": the form again, filled in, without a word in any URL.
+        return _form_page(request, drug, form, 200)
+    guide_url = request.build_absolute_uri(drug.get_absolute_url())
+    sheet, html = render_sheet(drug, form.cleaned_data, guide_url)
+    context = {
+        "drug": drug,
+        "handout": sheet,
+        "sheet": html,
+        "edit_fields": _hidden(form.cleaned_data, EDIT_FIELDS),
+    }
+    if sheet.first_day and sheet.calendar_kind == CalendarKind.CYCLE:
+        context["ics_fields"] = _hidden(form.cleaned_data, ICS_FIELDS)
+    return _private(render(request, "drugs/handout.html", context))
+
+
+@require_POST
+def calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    drug = _published_drug(slug)
+    form = CalendarForm(request.POST, cycle=source_cycle(drug))
+    if not form.is_valid():
+        return _form_page(request, drug, form, 400)
+    guide_url = request.build_absolute_uri(drug.get_absolute_url())
+    content = HandoutContent(drug, form.cleaned_data["pregnancy"])
     response = HttpResponse(
-        build_ics(Handout(drug, form.cleaned_data), page_url),
+        build_ics(Handout(content, form.cleaned_data), guide_url),
         content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{drug.slug}-treatment.ics"'
