@@ -82,7 +82,7 @@ def render_times(slugs: list[str], repeats: int) -> dict[str, dict[str, float]]:
     from django.test import RequestFactory
     from django.urls import reverse
 
-    from drugs.handout_views import handout
+    from drugs.handout.views import handout
 
     factory = RequestFactory()
     results = {}

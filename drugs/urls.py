@@ -1,6 +1,7 @@
 from django.urls import path
 
-from drugs import api, handout_views
+from drugs import api
+from drugs.handout import views as handout_views
 from drugs.pages import views
 from drugs.search import views as search_views
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from drugs.handouts import MAX_CALENDAR_WEEKS
+from drugs.handout.forms import MAX_CALENDAR_WEEKS
 from tests.conftest import FIXTURE_CONTENT, require_tool
 
 PHONE = "0161 446 3000 option 2"

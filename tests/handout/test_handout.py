@@ -9,23 +9,19 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
-from drugs import handouts
-from drugs.handouts import (
-    EXCERPTS,
-    MAX_CALENDAR_WEEKS,
-    PREGNANCY_TESTS,
-    PROSE_RULES,
-    CalendarForm,
-    HandoutForm,
+from drugs.handout import excerpts, sheet
+from drugs.handout.calendar import (
     blank_days,
     pregnancy_test_days,
     rest_periods,
-    squash,
     treatment_days,
     until,
     weekday_names,
     weeks,
 )
+from drugs.handout.excerpts import EXCERPTS
+from drugs.handout.forms import MAX_CALENDAR_WEEKS, CalendarForm, HandoutForm
+from drugs.handout.help import PREGNANCY_TESTS, PROSE_RULES, squash
 from drugs.models import AppliesTo, Drug, PrecautionKind, SectionKind, Status, Urgency
 from drugs.page_cache import local_pages
 from tests.factories import (
@@ -64,17 +60,17 @@ AUDIENCES = ["all", "can-get-pregnant", "could-make-pregnant"]
 @pytest.fixture(autouse=True)
 def fresh_handout_caches():
     """Each test starts with no monograph or shared sheet kept from another."""
-    handouts.monographs.clear()
-    handouts.sheets.clear()
+    sheet.monographs.clear()
+    sheet.sheets.clear()
     yield
-    handouts.monographs.clear()
-    handouts.sheets.clear()
+    sheet.monographs.clear()
+    sheet.sheets.clear()
 
 
 @pytest.fixture(autouse=True)
 def today(monkeypatch):
     """Pin "today" so the allowed date range, and the dates tests expect, never drift."""
-    monkeypatch.setattr(handouts.timezone, "localdate", lambda *args: TODAY)
+    monkeypatch.setattr(sheet.timezone, "localdate", lambda *args: TODAY)
     return TODAY
 
 
@@ -491,7 +487,7 @@ class TestWarnings:
         monkeypatch.setitem(
             EXCERPTS,
             ("lenalidomide", "Live vaccines"),
-            handouts.Excerpt(("Live vaccines text.",)),
+            excerpts.Excerpt(("Live vaccines text.",)),
         )
         html = post(client).content.decode()
         assert 'Live vaccines <span class="shortened">(shortened)</span>' in html

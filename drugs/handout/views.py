@@ -1,4 +1,4 @@
-"""The nurse's handout page and its .ics calendar: thin views over drugs.handouts.
+"""The nurse's handout page and its .ics calendar: thin views over drugs.handout.
 
 Personal details (the patient's name, the treatment dates) arrive only by POST, so they never
 reach a URL, a Referer, an access log or the page cache (which stores GETs only), and every
@@ -11,18 +11,14 @@ from django.utils.cache import patch_cache_control
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
-from drugs.handouts import (
-    CalendarForm,
-    CalendarKind,
+from drugs.handout.forms import CalendarForm, CalendarKind, HandoutForm, initial_for, source_cycle
+from drugs.handout.ics import build_ics
+from drugs.handout.sheet import (
     Handout,
     HandoutContent,
-    HandoutForm,
     PrivateHTML,
-    build_ics,
-    initial_for,
     published_monograph,
     render_sheet,
-    source_cycle,
 )
 from drugs.models import Drug
 
@@ -33,7 +29,7 @@ EDIT_FIELDS = ("patient_name", *ICS_FIELDS, "calendar", "large_print")
 
 
 def _published_drug(slug: str) -> Drug:
-    # Loaded once per content version and process (drugs.handouts.published_monograph).
+    # Loaded once per content version and process (drugs.handout.sheet.published_monograph).
     drug = published_monograph(slug)
     if drug is None:
         raise Http404("No such published drug.")
