@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from drugs.bulk import collect_round, insert
+from drugs.bulk import insert
 from drugs.models import (
     Disagreement,
     Drug,
@@ -26,6 +26,7 @@ from drugs.models import (
 from drugs.monographs import snapshots
 from drugs.monographs.data import ContentSet, ImportFailed, ImportResult, MonographData, Problem
 from drugs.monographs.files import check_references
+from drugs.monographs.memory import collect_round
 from drugs.monographs.shared_sync import SharedLists, apply, differs
 from drugs.page_cache import bump_content_version
 from drugs.search import index

@@ -4,9 +4,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from drugs.bulk import fewer_collections, keep_out_of_collections
 from drugs.monographs.files import expand_paths, read_content
 from drugs.monographs.importer import ImportFailed, import_content, validate
+from drugs.monographs.memory import fewer_collections, keep_out_of_collections
 
 # Beyond this many files, print progress as they are read.
 PROGRESS_FROM = 20
