@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 VERSION_PK = 1
 # Rows of the drugs app that never appear on a public page: saving them must not empty the cache.
-NOT_CONTENT = {"drugs.feedback", "drugs.contentversion"}
+NOT_CONTENT = {"drugs.feedback", "drugs.contentversion", "drugs.clinicalsignoff"}
 # Cookies that can change what a page shows: their holders get a freshly rendered page.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 # Response headers never replayed from the cache.

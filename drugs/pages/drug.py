@@ -261,7 +261,7 @@ class DrugPage:
 
     @property
     def cycle_differs(self) -> bool:
-        """Whether the sources disagree about how it is taken (e.g. in cycles or every day)."""
+        """Whether the sources disagree about how it is taken (for lenalidomide: in cycles or not)."""
         return any(
             block.anchor == SectionKind.HOW_TO_TAKE and block.prose and block.prose.notes
             for block in self.blocks

@@ -186,7 +186,7 @@ def test_the_cycle_key_fact_says_the_sources_differ(client, real_content):
     text = text_of(client.get(reverse("drugs:detail", args=["lenalidomide"])))
     fact = text[text.index("Treatment cycle") :][:250]
     assert "21 days of treatment, then 7 days without" in fact
-    assert "The sources differ on whether everyone takes it in cycles" in fact
+    assert "The sources differ on how it is taken" in fact
 
 
 def test_side_effect_pages_show_only_the_names_patients_may_see(client, real_content):
