@@ -1,8 +1,11 @@
+import logging
 import os
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 
@@ -127,3 +130,37 @@ def imported_fixture(db, django_capture_on_commit_callbacks):
     """The small test content set imported, with its history snapshots written."""
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_monographs", str(FIXTURE_CONTENT), verbosity=0)
+
+
+@pytest.fixture
+def every_log_line():
+    """Every record any logger writes during a test, the request log included."""
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    handler = Collect(level=logging.DEBUG)
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+    ]
+    levels = [(lg, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.DEBUG)
+    yield lines
+    for lg, level in levels:
+        lg.removeHandler(handler)
+        lg.setLevel(level)
+
+
+def cache_contents() -> bytes:
+    """Everything the page cache and Django's caches hold, keys and values, as bytes."""
+    from drugs.page_cache import local_pages
+
+    held = [repr(list(local_pages.entries.items())).encode()]
+    for cache in caches.all():
+        store = getattr(cache, "_cache", {})
+        held += [repr(key).encode() + pickle.dumps(value) for key, value in store.items()]
+    return b"".join(held)

@@ -3,21 +3,22 @@ button with and without JavaScript, and a patient's name kept out of every reque
 and cache entry while the handout loads and prints."""
 
 import json
-import logging
-import pickle
-import subprocess
-from pathlib import Path
 
 import pytest
-from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from drugs.page_cache import local_pages
 from tests.browser.test_handout_pdf import content_dir, drug_slugs, fill_in
-from tests.browser.test_pages_browser import AXE_TAGS, NARROWEST, VNU, require_file, run_axe
-from tests.conftest import require_tool
+from tests.browser.test_pages_browser import (
+    AXE_TAGS,
+    NARROWEST,
+    VNU,
+    html_errors,
+    require_file,
+    run_axe,
+)
+from tests.conftest import cache_contents, require_tool
 
 NAME = "Quentin Marlowe-Abara"
 FIRST_DAY = "2027-01-03"
@@ -30,35 +31,6 @@ pytestmark = pytest.mark.browser
 def site(live_server, transactional_db):
     call_command("import_monographs", str(content_dir()), verbosity=0)
     return live_server.url
-
-
-@pytest.fixture
-def every_log_line():
-    """Every record any logger writes (the request log, django.server, django.request...)."""
-    lines = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(self.format(record))
-
-    handler = Collect(level=logging.DEBUG)
-    loggers = [logging.getLogger()] + [
-        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
-    ]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield lines
-    for logger in loggers:
-        logger.removeHandler(handler)
-
-
-def cache_contents() -> bytes:
-    """Keys and values of the page cache's own memory and of every Django cache, as bytes."""
-    held = [repr(list(local_pages.entries.items())).encode()]
-    for cache in caches.all():
-        store = getattr(cache, "_cache", {})
-        held += [repr(key).encode() + pickle.dumps(value) for key, value in store.items()]
-    return b"".join(held)
 
 
 def filled(page, site, slug, **extra):
@@ -206,16 +178,5 @@ def test_the_form_and_the_handout_are_valid_html(transactional_db, tmp_path):
             path = tmp_path / f"{slug}-{name.replace(' ', '-')}.html"
             path.write_bytes(response.content)
             files.append(path)
-    result = subprocess.run(
-        [java, "-jar", jar, "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stdout)["messages"]
-    errors = [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m["type"] == "error" or m.get("subType") == "fatal"
-    ]
+    errors = html_errors(java, jar, files)
     assert not errors, "\n".join(errors)

@@ -197,11 +197,8 @@ def rendered_pages(tmp_path) -> list[Path]:
     return files
 
 
-def test_every_page_type_is_valid_html(transactional_db, tmp_path):
-    java = require_tool("java", "apt-get install default-jre-headless")
-    jar = require_file(VNU)
-    call_command("import_monographs", str(content_dir()), verbosity=0)
-    files = rendered_pages(tmp_path)
+def html_errors(java: str, jar: Path, files: list[Path]) -> list[str]:
+    """The Nu HTML Checker's errors on the files, as `file:line: message`."""
     result = subprocess.run(
         [java, "-jar", jar, "--format", "json", "--stdout", *files],
         capture_output=True,
@@ -209,10 +206,18 @@ def test_every_page_type_is_valid_html(transactional_db, tmp_path):
         timeout=300,
     )
     messages = json.loads(result.stdout)["messages"]
-    errors = [
+    return [
         f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
         for m in messages
         if m["type"] == "error" or m.get("subType") == "fatal"
     ]
+
+
+def test_every_page_type_is_valid_html(transactional_db, tmp_path):
+    java = require_tool("java", "apt-get install default-jre-headless")
+    jar = require_file(VNU)
+    call_command("import_monographs", str(content_dir()), verbosity=0)
+    files = rendered_pages(tmp_path)
+    errors = html_errors(java, jar, files)
     assert len(files) >= 14
     assert not errors, "\n".join(errors)

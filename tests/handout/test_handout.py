@@ -1,10 +1,7 @@
 import datetime
-import logging
-import pickle
 import re
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
@@ -23,7 +20,7 @@ from drugs.handout.excerpts import EXCERPTS
 from drugs.handout.forms import MAX_CALENDAR_WEEKS, CalendarForm, HandoutForm
 from drugs.handout.help import PREGNANCY_TESTS, PROSE_RULES, squash
 from drugs.models import AppliesTo, Drug, PrecautionKind, SectionKind, Status, Urgency
-from drugs.page_cache import local_pages
+from tests.conftest import cache_contents
 from tests.factories import (
     DrugFactory,
     DrugSideEffectFactory,
@@ -682,38 +679,6 @@ class TestHandoutPage:
         assert response.context["handout"] is None
         assert not response.context["form"].is_bound
         assert NAME not in response.content.decode()
-
-
-@pytest.fixture
-def every_log_line():
-    """Every record any logger writes during a test, the request log included."""
-    lines = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(self.format(record))
-
-    handler = Collect(level=logging.DEBUG)
-    loggers = [logging.getLogger()] + [
-        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
-    ]
-    levels = [(lg, lg.level) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.DEBUG)
-    yield lines
-    for lg, level in levels:
-        lg.removeHandler(handler)
-        lg.setLevel(level)
-
-
-def cache_contents() -> bytes:
-    """Everything the page cache and Django's caches hold, keys and values, as bytes."""
-    held = [repr(list(local_pages.entries.items())).encode()]
-    for cache in caches.all():
-        store = getattr(cache, "_cache", {})
-        held += [repr(key).encode() + pickle.dumps(value) for key, value in store.items()]
-    return b"".join(held)
 
 
 class TestPrivacy:
