@@ -1,8 +1,9 @@
-"""What the benchmark scripts share: a fresh database for each run."""
+"""What the benchmark scripts share: a fresh database for each run, and the server's settings."""
 
 from __future__ import annotations
 
 import os
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,3 +28,19 @@ def fresh_database(postgres: bool, folder: Path, label: str):
     finally:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def production_env(database_url: str, static_root: Path, redis_url: str = "") -> dict:
+    """The environment a benchmarked server runs with: production settings on local loopback."""
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "BENCH_BASELINE": "1",
+        "DATABASE_URL": database_url,
+        "STATIC_ROOT": str(static_root),
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+    }

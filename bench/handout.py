@@ -22,7 +22,6 @@ import importlib.util
 import json
 import os
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import fresh_database  # bench/ is on sys.path when a script runs
+from common import fresh_database, production_env  # bench/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, bench/ comes first on the import path, and bench/http.py would hide the
@@ -176,18 +175,7 @@ def main() -> int:
         env = {**os.environ, "DEBUG": "1", "STATIC_ROOT": str(static_root)}
         http.run(env, str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v", "0")
         with fresh_database(False, folder, "handout") as url:
-            env = {
-                **os.environ,
-                "DEBUG": "0",
-                "SECRET_KEY": secrets.token_urlsafe(60),
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "SECURE_SSL_REDIRECT": "0",
-                "BENCH_BASELINE": "1",
-                "DATABASE_URL": url,
-                "STATIC_ROOT": str(static_root),
-                "REDIS_URL": "",
-                "LOG_LEVEL": "WARNING",
-            }
+            env = production_env(url, static_root)
             http.run(env, str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0")
             http.run(
                 env,

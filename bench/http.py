@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -30,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import fresh_database  # bench/ is on sys.path when a script runs
+from common import fresh_database, production_env  # bench/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 # This file is called http.py: run as a script, its folder would come first on the import path
@@ -198,18 +197,9 @@ def drug_slug(content: Path) -> str:
 
 def bench_engine(engine: str, args, static_root: Path, folder: Path) -> list[Result]:
     with database(engine, folder) as url:
-        env = {
-            **os.environ,
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(60),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "BENCH_BASELINE": "1",
-            "DATABASE_URL": url,
-            "STATIC_ROOT": str(static_root),
-            "REDIS_URL": redis_url(None if args.no_redis else args.redis, engine),
-            "LOG_LEVEL": "WARNING",
-        }
+        env = production_env(
+            url, static_root, redis_url(None if args.no_redis else args.redis, engine)
+        )
         run(env, str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0")
         run(
             env, str(BIN / "python"), "manage.py", "import_monographs", "-v", "0", str(args.content)

@@ -42,7 +42,7 @@ UNSTORED_HEADERS = {"content-length", "set-cookie"}
 
 
 class LocalPages:
-    """The most recently used pages, in this process, in front of a shared cache.
+    """The most recently used pages (or other values of one content version), in this process.
 
     Safe without invalidation because a key names one content version of one release:
     it can only ever hold the same page. Saves a round trip to Redis on most hits.
@@ -50,15 +50,24 @@ class LocalPages:
 
     def __init__(self, size: int):
         self.size = size
-        self.entries: OrderedDict[str, tuple] = OrderedDict()
+        self.entries: OrderedDict = OrderedDict()
 
-    def get(self, key: str):
+    def get(self, key):
         entry = self.entries.get(key)
         if entry is not None:
             self.entries.move_to_end(key)
         return entry
 
-    def set(self, key: str, entry: tuple) -> None:
+    def get_or_make(self, key, make):
+        """The value kept under key, or make()'s, kept for next time."""
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        value = make()
+        self.set(key, value)
+        return value
+
+    def set(self, key, entry) -> None:
         if not self.size:
             return
         self.entries[key] = entry

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from drugs.models import Drug, SectionKind, Urgency
-from drugs.pages.care import CareCard, build_care_cards
+from drugs.pages.care import CareCard, build_care_cards, rule_owners
 
 
 @dataclass(frozen=True)
@@ -87,14 +87,9 @@ class HelpCard:
         return self.urgency == Urgency.IMMEDIATE
 
 
-def _owners(drug: Drug) -> list[tuple[str, str, list]]:
-    owners = [(e.title, "", e.help_rules.all()) for e in drug.side_effects.all()]
-    return owners + [(p.title, "", p.help_rules.all()) for p in drug.precautions.all()]
-
-
 def care_cards(drug: Drug) -> list[CareCard]:
     """The drug's help rules as the patient pages' cards (needs with_monograph())."""
-    return build_care_cards(_owners(drug), drug.contact)
+    return build_care_cards(rule_owners(drug), drug.contact)
 
 
 def squash(text: str) -> str:
@@ -128,7 +123,7 @@ def help_cards(drug: Drug, sections: dict) -> list[HelpCard]:
     A sign's name, threshold and condition say when to act at that level; two levels of one
     sign always differ by their condition (the importer refuses them otherwise).
     """
-    owners = _owners(drug)
+    owners = rule_owners(drug)
     thresholds: dict[tuple[str, str], list[str]] = {}
     for _, _, rules in owners:
         for rule in rules:

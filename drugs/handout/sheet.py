@@ -1,7 +1,6 @@
 """What the handout shows for one patient: the warnings that apply, the sheet, the caches."""
 
 import datetime
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,7 +25,7 @@ from drugs.handout.excerpts import Printed, printed
 from drugs.handout.forms import BLANK_GRID_WEEKS, DEFAULT_CYCLES, CalendarKind, WhoFor
 from drugs.handout.help import PREGNANCY_TESTS, help_cards
 from drugs.models import AppliesTo, Drug, Precaution, PrecautionKind, SectionKind
-from drugs.page_cache import content_version
+from drugs.page_cache import LocalPages, content_version
 
 # The precautions the handout prints, in groups in the drug page's order; the rest are named
 # in the "also in your full guide" line, never dropped silently.
@@ -226,34 +225,9 @@ def cell_html(day: Day | None) -> SafeString:
 # --- Caches: the monograph and its shared sheet, never anything personal -------------------
 
 
-class Recent:
-    """The most recently used values in this process, keyed by the content version.
-
-    A key names one content version, so an entry can only ever hold what that version shows:
-    a publish makes every entry unreachable at once, as for the page cache (drugs.page_cache).
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict = OrderedDict()
-
-    def get(self, key, make):
-        try:
-            value = self.entries[key]
-            self.entries.move_to_end(key)
-            return value
-        except KeyError:
-            value = self.entries[key] = make()
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-            return value
-
-    def clear(self) -> None:
-        self.entries.clear()
-
-
-monographs = Recent(32)
-sheets = Recent(128)
+# Keyed by the content version, like the page cache: a publish makes every entry unreachable.
+monographs = LocalPages(32)
+sheets = LocalPages(128)
 
 
 def published_monograph(slug: str) -> Drug | None:
@@ -267,7 +241,7 @@ def published_monograph(slug: str) -> Drug | None:
             drug.content_version = version
         return drug
 
-    return monographs.get((version, slug), load)
+    return monographs.get_or_make((version, slug), load)
 
 
 # Holes in the shared sheet for each patient's own parts. Private-use characters: no
@@ -295,7 +269,7 @@ def shared_sheet(drug: Drug, who: str, guide_url: str) -> tuple[HandoutContent, 
     version = getattr(drug, "content_version", None)
     if version is None:  # not from published_monograph(): nothing says which version it shows
         return make()
-    return sheets.get((version, drug.pk, who, guide_url), make)
+    return sheets.get_or_make((version, drug.pk, who, guide_url), make)
 
 
 class PrivateHTML(SafeString):

@@ -561,12 +561,19 @@ class HelpRule(models.Model):
         return bool(self.escalation_reason)
 
     @property
+    def promptly(self) -> bool:
+        """Whether the source asks to tell the team "promptly" (shown, never dropped)."""
+        return (
+            self.urgency == Urgency.TELL
+            and self.timing is not None
+            and (self.timing.phrase == "promptly")
+        )
+
+    @property
     def level_label(self) -> str:
         """What to do, with the source's "promptly" where it says so."""
         label = self.get_urgency_display()
-        if self.urgency == Urgency.TELL and self.timing and self.timing.phrase == "promptly":
-            label += " promptly"
-        return label
+        return f"{label} promptly" if self.promptly else label
 
 
 class DrugProse(MarkdownRendered):

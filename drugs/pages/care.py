@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from drugs.models import (
-    HelpRule,
-    Urgency,
-)
+from drugs.models import Drug, HelpRule, Urgency
+from drugs.pages.anchors import precaution_anchor, side_effect_anchor
 
 
-def level_key(rule: HelpRule) -> tuple[int, str]:
+def level_key(rule: HelpRule) -> tuple[int, bool]:
     """Most urgent first; "Tell your team promptly" before a plain "Tell your team"."""
-    label = rule.level_label
-    return (Urgency.rank(rule.urgency), "" if label.endswith("promptly") else label)
+    return (Urgency.rank(rule.urgency), not rule.promptly)
 
 
 def contact_line(urgency: str, contact: str) -> str:
@@ -83,6 +80,18 @@ class CareCard:
             for group in self.signs
             for item in group.items
         ]
+
+
+def rule_owners(drug: Drug) -> list[tuple[str, str, Iterable[HelpRule]]]:
+    """(title, anchor, help rules) of each side effect, then each precaution of a drug loaded
+    with_monograph(): what build_care_cards() gathers."""
+    owners = [
+        (item.title, side_effect_anchor(item.effect.slug), item.help_rules.all())
+        for item in drug.side_effects.all()
+    ]
+    return owners + [
+        (p.title, precaution_anchor(p), p.help_rules.all()) for p in drug.precautions.all()
+    ]
 
 
 def build_care_cards(

@@ -27,7 +27,7 @@ from drugs.models import (
     Source,
 )
 from drugs.pages.anchors import precaution_anchor, side_effect_anchor
-from drugs.pages.care import Action, CareCard, actions_for, build_care_cards
+from drugs.pages.care import Action, CareCard, actions_for, build_care_cards, rule_owners
 from drugs.pages.figures import Figure
 from drugs.pages.glossary_links import GlossaryMarker
 
@@ -189,7 +189,7 @@ class DrugPage:
             pregnancy,
         )
         self._add_side_effects(sections.get(SectionKind.SIDE_EFFECTS), side_effects)
-        self._add_getting_help(sections.get(SectionKind.GETTING_HELP), side_effects, precautions)
+        self._add_getting_help(sections.get(SectionKind.GETTING_HELP))
         self._add_precautions(
             "other-precautions",
             "Other precautions",
@@ -402,20 +402,8 @@ class DrugPage:
             )
         )
 
-    def _add_getting_help(
-        self,
-        section: Section | None,
-        side_effects: list[DrugSideEffect],
-        precautions: list[Precaution],
-    ):
-        cards = build_care_cards(
-            [
-                (item.title, side_effect_anchor(item.effect.slug), item.help_rules.all())
-                for item in side_effects
-            ]
-            + [(p.title, precaution_anchor(p), p.help_rules.all()) for p in precautions],
-            self.drug.contact,
-        )
+    def _add_getting_help(self, section: Section | None):
+        cards = build_care_cards(rule_owners(self.drug), self.drug.contact)
         if section is None and not cards:
             return
         self.blocks.append(
