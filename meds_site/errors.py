@@ -16,7 +16,28 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def withdrawn_drug(request: HttpRequest):
+    """The withdrawn drug a missing drug page belongs to, if any (its pages answer 410)."""
+    from drugs.models import Drug, Status
+
+    match = request.resolver_match
+    # Every page of a drug, and its API entry, sits under its slug.
+    drug_route = match is not None and match.route.startswith(
+        ("drugs/<slug:slug>", "api/v1/drugs/<slug:slug>")
+    )
+    slug = match.kwargs.get("slug") if drug_route else None
+    if not slug:
+        return None
+    return Drug.objects.live().filter(slug=slug, status=Status.WITHDRAWN).first()
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    drug = withdrawn_drug(request)
+    if drug is not None:
+        # Gone, not lost: say so plainly, so bookmarks and search engines let it go.
+        if _wants_json(request):
+            return JsonResponse({"error": "withdrawn", "name": drug.name}, status=410)
+        return render(request, "410.html", {"drug": drug}, status=410)
     if _wants_json(request):
         return JsonResponse({"error": "not found"}, status=404)
     return render(request, "404.html", status=404)

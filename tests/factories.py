@@ -176,9 +176,22 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
             self.groups.set(Group.objects.filter(name__in=extracted))
 
 
+# The sections a drug needs before it can be published (drugs.editorial.workflow.missing_parts).
+REQUIRED_SECTIONS = {
+    models.SectionKind.ABOUT: ("What it is", "It treats myeloma."),
+    models.SectionKind.HOW_TO_TAKE: ("How to take it", "Swallow it whole with water."),
+    models.SectionKind.MISSED_DOSES: ("If you miss a dose", "Take it if it is within 12 hours."),
+    models.SectionKind.GETTING_HELP: ("When to get help", "Call your team if you are unwell."),
+}
+
+
 def complete_drug(**kwargs) -> models.Drug:
-    """A drug with the minimum a monograph needs to be published: a section and a precaution."""
+    """A drug with everything it needs to be published: each required section, a precaution,
+    and a side effect with a help rule."""
     drug = DrugFactory(**kwargs)
-    SectionFactory(drug=drug, text="It treats myeloma.")
-    PrecautionFactory(drug=drug, title="Giving blood", text="Do not give blood.")
+    source = SourceFactory(drug=drug)
+    for kind, (title, text) in REQUIRED_SECTIONS.items():
+        SectionFactory(drug=drug, kind=kind, title=title, text=text, sources=[source])
+    PrecautionFactory(drug=drug, title="Giving blood", text="Do not give blood.", sources=[source])
+    HelpRuleFactory(side_effect=DrugSideEffectFactory(drug=drug, sources=[source]))
     return drug

@@ -26,6 +26,7 @@ from drugs.models import (
     Source,
     Status,
 )
+from drugs.monographs.export import monograph_data
 
 
 class ReviewOverdueFilter(admin.SimpleListFilter):
@@ -78,6 +79,11 @@ TRANSITIONS = {
     "draft": (workflow.return_to_draft, "returned to draft"),
     "publish": (workflow.publish, "published"),
 }
+# Taking a live drug down and back: separate forms, as a live drug has no editable form.
+TAKEDOWN = {
+    "withdraw": (workflow.withdraw, "withdrawn: its pages now say it is no longer available"),
+    "restore": (workflow.restore, "restored: its pages are live again"),
+}
 
 
 @admin.register(Drug)
@@ -109,14 +115,14 @@ class DrugAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # A published drug is changed only through a pending revision.
-        live = obj is not None and workflow.is_live_published(obj)
+        live = obj is not None and workflow.is_locked(obj)
         return not live and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and workflow.is_live_published(obj):
-            return workflow.can_publish(request.user) and super().has_delete_permission(
-                request, obj
-            )
+        # A live drug is taken down by withdrawing it, which keeps its history and can be
+        # undone; deleting is for drafts that never went live.
+        if obj is not None and workflow.is_locked(obj):
+            return False
         return super().has_delete_permission(request, obj)
 
     def has_publish_permission(self, request):
@@ -140,12 +146,60 @@ class DrugAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request, obj, form, change):
+        request._returned_to_draft = False
         if not change:
             obj.status = Status.DRAFT
             if not request.user.has_perm(workflow.SET_REVIEW_DATES):
                 # Not clinically reviewed yet: due for review at once.
                 obj.last_reviewed = obj.next_review_due = timezone.localdate()
+        elif not form.has_changed():
+            # Saved only if its own fields changed, so an untouched form (a workflow button
+            # pressed without edits) neither authors nor dates anything.
+            return
+        else:
+            request._returned_to_draft = workflow.note_edit(obj, request.user)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        drug, user = form.instance, request.user
+        if not change or form.has_changed():
+            workflow.add_author(drug, user)
+        elif any(formset.has_changed() for formset in formsets):
+            # Only its parts changed: still one history entry, under this edit and its author.
+            request._returned_to_draft = workflow.record_edit(
+                drug, user, "Changed its sources, sections, side effects or precautions"
+            )
+        if request._returned_to_draft:
+            self.message_user(
+                request,
+                "This drug was in review: your edit sent it back to draft, so the reviewer"
+                " cannot publish what they have not read. Submit it again when it is ready.",
+                messages.WARNING,
+            )
+
+    def response_change(self, request, obj):
+        # The workflow buttons belong to the change form (form="drug_form"), so pressing one
+        # saves the form first: no edit is lost to a button that acted on the saved copy.
+        name = request.POST.get("_workflow")
+        if name not in TRANSITIONS:
+            return super().response_change(request, obj)
+        obj.refresh_from_db()
+        return self._transition(request, obj, name)
+
+    def _transition(self, request, drug, name):
+        func, done = TRANSITIONS[name]
+        comment = request.POST.get("_workflow_comment", "")[:1000]
+        try:
+            if name == "publish":
+                result = func(drug, request.user, comment, seen=request.POST.get("_seen"))
+            else:
+                result = func(drug, request.user, comment)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(drug))
+        self.message_user(request, f"{drug.name}: {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(result or drug))
 
     # --- list columns
 
@@ -205,14 +259,32 @@ class DrugAdmin(admin.ModelAdmin):
     def workflow_context(self, request, drug) -> dict:
         user = request.user
         revision = Drug.objects.filter(revision_of=drug).first()
+        reviewer = workflow.can_publish(user)
+        in_review = drug.status == Status.REVIEW
         return {
             "live_published": workflow.is_live_published(drug),
             "revision": revision,
             "can_submit": drug.status == Status.DRAFT and workflow.can_submit(user),
-            "can_return": drug.status == Status.REVIEW and workflow.can_submit(user),
-            "can_publish": drug.status == Status.REVIEW and workflow.can_publish(user),
-            "can_revise": workflow.is_live_published(drug) and user.has_perm("drugs.change_drug"),
+            "can_return": in_review and workflow.can_submit(user),
+            "can_publish": in_review and reviewer,
+            "refusals": workflow.publish_refusals(drug, user) if in_review and reviewer else [],
+            "missing": workflow.missing_parts(drug) if drug.status == Status.DRAFT else [],
+            "seen": workflow.seen_token(drug),
+            "changes": self._changes_from_live(drug) if drug.revision_of_id else None,
+            "events": drug.workflow_events.select_related("user")[:20],
+            "can_withdraw": workflow.is_live_published(drug) and reviewer,
+            "can_restore": drug.status == Status.WITHDRAWN and reviewer,
+            "locked": workflow.is_locked(drug),
+            "can_revise": workflow.is_locked(drug) and user.has_perm("drugs.change_drug"),
         }
+
+    @staticmethod
+    def _changes_from_live(revision):
+        """What publishing the revision changes, part by part (the publish page's diff)."""
+        loaded = Drug.objects.with_monograph().in_bulk([revision.pk, revision.revision_of_id])
+        return versions.part_changes(
+            monograph_data(loaded[revision.revision_of_id]), monograph_data(loaded[revision.pk])
+        )
 
     @staticmethod
     def _change_url(drug):
@@ -221,16 +293,21 @@ class DrugAdmin(admin.ModelAdmin):
     @method_decorator(require_POST)
     def transition_view(self, request, pk, name):
         drug = get_object_or_404(Drug.objects.select_related("revision_of"), pk=pk)
+        if name in TAKEDOWN:
+            return self._takedown(request, drug, name)
         if name not in TRANSITIONS:
             raise PermissionDenied
-        func, done = TRANSITIONS[name]
+        return self._transition(request, drug, name)
+
+    def _takedown(self, request, drug, name):
+        func, done = TAKEDOWN[name]
         try:
-            result = func(drug, request.user)
+            func(drug, request.user, request.POST.get("_workflow_comment", "")[:1000])
         except workflow.WorkflowError as exc:
             self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(self._change_url(drug))
-        self.message_user(request, f"{drug.name}: {done}.", messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(result or drug))
+        else:
+            self.message_user(request, f"{drug.name}: {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(drug))
 
     @method_decorator(require_POST)
     def revise_view(self, request, pk):

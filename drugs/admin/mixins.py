@@ -79,7 +79,7 @@ class LockedWhileLive:
 
     def locked(self, obj) -> bool:
         drug = self.drug_of(obj) if obj is not None else None
-        return drug is not None and workflow.is_live_published(drug)
+        return drug is not None and workflow.is_locked(drug)
 
     def has_add_permission(self, request, *obj):
         # An inline is asked with its parent; a model admin without.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from drugs.admin.inlines import HelpRuleInline
 from drugs.admin.mixins import MARKDOWN_WIDGETS, LockedWhileLive, ReadabilityMixin
+from drugs.admin.shared import ReviewedSharedAdmin
+from drugs.editorial import workflow
 from drugs.models import (
     DrugSideEffect,
     SideEffect,
@@ -34,9 +36,22 @@ class DrugSideEffectAdmin(ReadabilityMixin, LockedWhileLive, admin.ModelAdmin):
     def drug_of(self, obj):
         return obj.drug
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not (form.has_changed() or any(f.has_changed() for f in formsets)):
+            return
+        drug = form.instance.drug
+        # Filed in the drug's own history, under this edit and its author.
+        if workflow.record_edit(drug, request.user, f"Changed {form.instance.title}"):
+            self.message_user(
+                request,
+                f"{drug.name} was in review: your edit sent it back to draft.",
+                messages.WARNING,
+            )
+
 
 @admin.register(SideEffect)
-class SideEffectAdmin(admin.ModelAdmin):
+class SideEffectAdmin(ReviewedSharedAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug", "lay_names", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}

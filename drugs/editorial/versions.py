@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from drugs.models import Drug
 from drugs.monographs.snapshots import has_snapshot, snapshot_text
@@ -68,3 +68,69 @@ def versions(drug: Drug) -> list[Version]:
             )
         )
     return out
+
+
+# --- a draft against the live drug, part by part -------------------------------------------
+
+# Where each part sits in the file, and nothing an editor changes.
+_NOT_CONTENT = {"line", "path", "slug", "status", "file"}
+
+
+@dataclass
+class PartChange:
+    part: str
+    diff: list[DiffLine]
+
+
+def _block(item) -> str:
+    """One part of a monograph as "field: value" lines, the help rules one line each."""
+    lines = []
+    for name, value in asdict(item).items():
+        if name in _NOT_CONTENT or value in ("", None, [], False):
+            continue
+        if name == "help_rules":
+            lines += [
+                "when to get help: "
+                + " | ".join(f"{k}: {v}" for k, v in rule.items() if k != "line" and v)
+                for rule in value
+            ]
+        elif name == "disagreements":
+            lines += [f"sources differ: {d['topic']}: {d['text']}" for d in value]
+        elif isinstance(value, str) and "\n" in value:
+            lines += [f"{name}:", *value.splitlines()]
+        else:
+            lines.append(f"{name}: {value}")
+    return "\n".join(lines)
+
+
+def monograph_parts(data) -> dict[str, str]:
+    """A monograph's front-matter fields and each of its parts, by a name editors recognise."""
+    parts = {}
+    for name, value in asdict(data).items():
+        if name in _NOT_CONTENT or isinstance(value, list) and value and isinstance(value[0], dict):
+            continue
+        parts[f"Field: {name.replace('_', ' ')}"] = (
+            "\n".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+        )
+    for source in data.sources:
+        parts[f"Source: {source.key}"] = _block(source)
+    for section in data.sections:
+        parts[f"Section: {section.title}"] = _block(section)
+    for effect in data.side_effects:
+        parts[f"Side effect: {effect.heading or effect.effect}"] = _block(effect)
+    for precaution in data.precautions:
+        parts[f"Precaution: {precaution.title}"] = _block(precaution)
+    for disagreement in data.disagreements:
+        parts[f"Sources differ: {disagreement.topic}"] = _block(disagreement)
+    return parts
+
+
+def part_changes(old_data, new_data) -> list[PartChange]:
+    """Only the parts that differ, each with a line diff: one edited field shows as one change."""
+    old, new = monograph_parts(old_data), monograph_parts(new_data)
+    changes = []
+    for part in [*old, *(p for p in new if p not in old)]:
+        before, after = old.get(part, ""), new.get(part, "")
+        if before != after:
+            changes.append(PartChange(part, diff_lines(before, after)))
+    return changes

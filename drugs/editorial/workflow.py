@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_fsm import can_proceed
 
-from drugs.models import Drug, Status
+from drugs.models import Drug, HelpRule, SectionKind, Status, WorkflowEvent
 from drugs.monographs.data import ContentSet, MonographData
 from drugs.monographs.export import monograph_data
 from drugs.monographs.importer import ImportFailed, import_content
@@ -44,6 +46,11 @@ def is_live_published(drug: Drug) -> bool:
     return drug.revision_of_id is None and drug.status == Status.PUBLISHED
 
 
+def is_locked(drug: Drug) -> bool:
+    """Published or withdrawn: changed only through a pending revision, never in place."""
+    return drug.revision_of_id is None and drug.status in (Status.PUBLISHED, Status.WITHDRAWN)
+
+
 def revision_slug(slug: str) -> str:
     # Monograph slugs never hold "--", so a revision's slug cannot clash with a real one.
     return f"{slug}{REVISION_SUFFIX}"[:80]
@@ -55,22 +62,132 @@ def _save(drug: Drug, user, reason: str, fields: list[str]) -> None:
     drug.save(update_fields=[*fields, "updated_at"])
 
 
-def submit_for_review(drug: Drug, user) -> None:
+def _event(drug: Drug, user, action: str, before: str, comment: str = "") -> None:
+    # Filed under the live drug, so a revision's steps outlive the revision itself.
+    WorkflowEvent.objects.create(
+        drug_id=drug.revision_of_id or drug.pk,
+        action=action,
+        from_status=before,
+        to_status=drug.status,
+        user=user,
+        comment=comment.strip(),
+    )
+
+
+def _move(drug: Drug, step, user, action: str, comment: str) -> None:
+    """Run one django-fsm transition of the drug, save it and record who did it."""
+    before = drug.status
+    if not can_proceed(step):
+        raise WorkflowError(
+            f"{drug} is {drug.get_status_display().lower()}: it cannot be {action}."
+        )
+    step()
+    _save(
+        drug,
+        user,
+        action.capitalize() + (f": {comment.strip()}" if comment.strip() else ""),
+        ["status"],
+    )
+    _event(drug, user, action, before, comment)
+
+
+# --- editing -------------------------------------------------------------------------------
+
+
+def note_edit(drug: Drug, user) -> bool:
+    """Before an edit to a draft or revision is saved: an edit to one in review sends it back
+    to draft, so the reviewer never publishes what they have not seen. True if it did."""
+    if drug.status != Status.REVIEW:
+        return False
+    before = drug.status
+    drug.return_to_draft()
+    _event(drug, user, "returned to draft because it was edited", before)
+    return True
+
+
+def add_author(drug: Drug, user) -> None:
+    """After an edit is saved: its author may no longer publish this draft or revision."""
+    drug.authors.add(user)
+
+
+def record_edit(drug: Drug, user, reason: str) -> bool:
+    """An edit to one of the drug's parts, saved elsewhere (a side effect's own page): file it
+    in the drug's history under its author, and apply note_edit(). True if sent back to draft."""
+    returned = note_edit(drug, user)
+    _save(drug, user, reason, ["status"])
+    add_author(drug, user)
+    return returned
+
+
+def seen_token(drug: Drug) -> str:
+    """What a reviewer's page showed: publishing refuses if the drug changed since."""
+    return drug.updated_at.isoformat()
+
+
+# --- what a drug needs before it goes live -------------------------------------------------
+
+REQUIRED_SECTIONS = {
+    SectionKind.ABOUT: "What it is",
+    SectionKind.HOW_TO_TAKE: "How to take it",
+    SectionKind.MISSED_DOSES: "What to do about a missed dose",
+    SectionKind.GETTING_HELP: "When to get help",
+}
+
+
+def missing_parts(drug: Drug) -> list[str]:
+    """What patients would miss if the drug went live now; empty when it may be published."""
+    missing = []
+    kinds = set(drug.sections.values_list("kind", flat=True))
+    missing += [
+        f"a \u201c{label}\u201d section"
+        for kind, label in REQUIRED_SECTIONS.items()
+        if kind not in kinds
+    ]
+    rules = HelpRule.objects.filter(Q(side_effect__drug=drug) | Q(precaution__drug=drug)).exists()
+    if not rules:
+        missing.append(
+            "at least one \u201cwhen to get help\u201d rule on a side effect or precaution"
+        )
+    if not drug.sources.exists():
+        missing.append("at least one source")
+    if drug.next_review_due <= drug.last_reviewed:
+        missing.append("a next review date after the last review date")
+    elif drug.next_review_due < timezone.localdate():
+        missing.append("a next review date that is not already past")
+    return missing
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+
+def submit_for_review(drug: Drug, user, comment: str = "") -> None:
     if not can_submit(user):
         raise PermissionDenied("You cannot submit drugs for review.")
     if drug.status != Status.DRAFT:
         raise WorkflowError(f"{drug} is {drug.get_status_display().lower()}, not a draft.")
-    drug.status = Status.REVIEW
-    _save(drug, user, "Submitted for review", ["status"])
+    _move(drug, drug.submit, user, "submitted for review", comment)
 
 
-def return_to_draft(drug: Drug, user) -> None:
+def return_to_draft(drug: Drug, user, comment: str = "") -> None:
     if not can_submit(user):
         raise PermissionDenied("You cannot change a drug's status.")
     if drug.status != Status.REVIEW:
         raise WorkflowError(f"{drug} is not in review.")
-    drug.status = Status.DRAFT
-    _save(drug, user, "Returned to draft", ["status"])
+    _move(drug, drug.return_to_draft, user, "returned to draft", comment)
+
+
+def publish_refusals(drug: Drug, user) -> list[str]:
+    """Why this user may not publish this drug now; empty if they may."""
+    reasons = []
+    if drug.status != Status.REVIEW:
+        reasons.append(f"{drug} must be in review before it is published.")
+    # Four eyes, superusers included: has_perm() is not asked, the authors are.
+    if user.pk is not None and drug.authors.filter(pk=user.pk).exists():
+        reasons.append("You changed this draft, so a different clinical reviewer must publish it.")
+    missing = missing_parts(drug)
+    if missing:
+        reasons.append("It cannot go live without " + "; ".join(missing) + ".")
+    return reasons
 
 
 def checked_data(drug: Drug, slug: str) -> MonographData:
@@ -96,33 +213,71 @@ def _write(data: MonographData) -> Drug:
 
 
 @transaction.atomic
-def publish(drug: Drug, user) -> Drug:
-    """Publish a drug in review; a pending revision is written onto its live drug. Returns the live drug."""
+def publish(drug: Drug, user, comment: str = "", seen: str | None = None) -> Drug:
+    """Publish a drug in review; a pending revision is written onto its live drug. Returns the live drug.
+
+    `seen` is seen_token() as the reviewer's page showed it: if the drug changed since, nothing
+    is published.
+    """
     if not can_publish(user):
         raise PermissionDenied("Only a clinical reviewer can publish.")
-    if drug.status != Status.REVIEW:
-        raise WorkflowError(f"{drug} must be in review before it is published.")
+    drug = Drug.objects.select_for_update().select_related("revision_of").get(pk=drug.pk)
+    refusals = publish_refusals(drug, user)
+    if refusals:
+        raise WorkflowError(" ".join(refusals))
+    if seen is not None and seen != seen_token(drug):
+        raise WorkflowError(
+            f"{drug} changed after you opened it. Read the changes again before you publish."
+        )
     if drug.revision_of_id is None:
         checked_data(drug, drug.slug)
-        drug.status = Status.PUBLISHED
-        _save(drug, user, "Published", ["status"])
+        _move(drug, drug.publish, user, "published", comment)
+        drug.authors.clear()
         return drug
 
     live = drug.revision_of
     data = checked_data(drug, live.slug)
-    data.status = Status.PUBLISHED
+    # A withdrawn drug corrected through a revision stays down until it is restored.
+    data.status = live.status
     before = live.history.values_list("history_id", flat=True).first()
     drug.delete()
     live = _write(data)
     latest = live.history.first()
+    reason = "Published a revision" + (f": {comment.strip()}" if comment.strip() else "")
     if latest is None or latest.history_id == before:
         # Nothing on the drug row itself changed: record the publication anyway.
-        _save(live, user, "Published a revision", [])
+        _save(live, user, reason, [])
     else:
         latest.history_user = user
-        latest.history_change_reason = "Published a revision"
+        latest.history_change_reason = reason
         latest.save(update_fields=["history_user", "history_change_reason"])
+    _event(live, user, "published a revision", Status.REVIEW, comment)
     return live
+
+
+@transaction.atomic
+def withdraw(drug: Drug, user, reason: str) -> None:
+    """Take a published drug down: its pages answer 410 and it leaves search, lists and the API."""
+    if not can_publish(user):
+        raise PermissionDenied("Only a clinical reviewer can withdraw a drug.")
+    if not reason.strip():
+        raise WorkflowError("Say why the drug is withdrawn: the reason is kept in its history.")
+    if drug.revision_of_id is not None:
+        raise WorkflowError("A pending revision is not live: withdraw the published drug itself.")
+    _move(drug, drug.withdraw, user, "withdrawn", reason)
+
+
+@transaction.atomic
+def restore(drug: Drug, user, reason: str) -> None:
+    """Bring a withdrawn drug back as it was, once a clinical reviewer says why."""
+    if not can_publish(user):
+        raise PermissionDenied("Only a clinical reviewer can restore a drug.")
+    if not reason.strip():
+        raise WorkflowError("Say why the drug is restored: the reason is kept in its history.")
+    missing = missing_parts(drug)
+    if missing:
+        raise WorkflowError("It cannot go live without " + "; ".join(missing) + ".")
+    _move(drug, drug.restore, user, "restored", reason)
 
 
 @transaction.atomic
@@ -133,7 +288,7 @@ def start_revision(live: Drug, user) -> Drug:
     existing = Drug.objects.filter(revision_of=live).first()
     if existing:
         return existing
-    if not is_live_published(live):
+    if not is_locked(live):
         raise WorkflowError(f"{live} is not published: edit it directly.")
     data = checked_data(live, live.slug)
     data.slug = revision_slug(live.slug)
@@ -141,6 +296,7 @@ def start_revision(live: Drug, user) -> Drug:
     revision = _write(data)
     revision.revision_of = live
     _save(revision, user, f"Started a revision of {live.slug}", ["revision_of"])
+    _event(revision, user, "started a revision", "")
     return revision
 
 
@@ -156,7 +312,7 @@ def rollback(drug: Drug, history_id: int, user) -> Drug:
     record = drug.history.filter(history_id=history_id).first()
     if record is None or not has_snapshot(record):
         raise WorkflowError("That version has no saved content to go back to.")
-    target = start_revision(drug, user) if is_live_published(drug) else drug
+    target = start_revision(drug, user) if is_locked(drug) else drug
     data, problems = parse_monograph(f"{target.slug}.md", snapshot_text(record))
     if problems:
         raise WorkflowError("; ".join(str(p) for p in problems))
@@ -165,8 +321,10 @@ def rollback(drug: Drug, history_id: int, user) -> Drug:
     if not user.has_perm(SET_REVIEW_DATES):
         data.last_reviewed, data.next_review_due = target.last_reviewed, target.next_review_due
     revision_of = target.revision_of_id
+    note_edit(target, user)  # records the return to draft that _write() makes
     target = _write(data)
     when = timezone.localtime(record.history_date).strftime("%d %b %Y %H:%M")
     target.revision_of_id = revision_of
     _save(target, user, f"Rolled back to the version of {when}", ["revision_of"])
+    add_author(target, user)
     return target

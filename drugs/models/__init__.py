@@ -31,6 +31,11 @@ from drugs.models.content import (
     help_rules_prefetch,
     years_before,
 )
+from drugs.models.editorial import (
+    ChangeStatus,
+    SharedChange,
+    WorkflowEvent,
+)
 from drugs.models.glossary import (
     GlossaryTerm,
 )
@@ -48,6 +53,7 @@ from drugs.models.site import (
 
 __all__ = [
     "AppliesTo",
+    "ChangeStatus",
     "ClinicalSignOff",
     "ContentVersion",
     "DEFAULT_CONTACT",
@@ -74,6 +80,7 @@ __all__ = [
     "Section",
     "SectionKind",
     "SideEffect",
+    "SharedChange",
     "SideEffectQuerySet",
     "Sign",
     "Source",
@@ -82,6 +89,7 @@ __all__ = [
     "Status",
     "TimingPhrase",
     "Urgency",
+    "WorkflowEvent",
     "help_rules_prefetch",
     "years_before",
 ]

@@ -2,21 +2,26 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django_fsm import FSMField, transition
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from drugs.markdown import render_markdown
+from drugs.models.line_endings import normalise
 
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     REVIEW = "review", "In review"
     PUBLISHED = "published", "Published"
+    # Taken down by a clinical reviewer: its pages answer 410 until it is restored.
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Urgency(models.TextChoices):
@@ -101,7 +106,9 @@ class MarkdownRendered(models.Model):
 
     def render(self) -> None:
         for source, target in self.markdown_fields:
-            setattr(self, target, render_markdown(getattr(self, source)))
+            text = normalise(getattr(self, source))
+            setattr(self, source, text)
+            setattr(self, target, render_markdown(text))
 
 
 class DrugQuerySet(models.QuerySet):
@@ -167,7 +174,9 @@ class Drug(models.Model):
     pronunciation = models.CharField(max_length=120, blank=True)
     treats = models.CharField("what it treats", max_length=300)
     summary = models.TextField(help_text="One or two plain sentences for lists and search.")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # Not protected: the importer writes a monograph's status directly; people move it only
+    # through drugs.editorial.workflow, which uses the transitions below.
+    status = FSMField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     last_reviewed = models.DateField()
     next_review_due = models.DateField()
     # The treatment cycle where a source gives one (e.g. 21 days on, 7 days off).
@@ -192,10 +201,13 @@ class Drug(models.Model):
         editable=False,
         related_name="pending_revision",
     )
+    # Everyone who changed this draft or revision since it was last published: none of them
+    # may publish it (four eyes).
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(bases=[MonographSnapshot])
+    history = HistoricalRecords(bases=[MonographSnapshot], excluded_fields=["authors"])
     objects = DrugQuerySet.as_manager()
 
     class Meta:
@@ -230,6 +242,28 @@ class Drug(models.Model):
     @property
     def review_overdue(self) -> bool:
         return self.next_review_due < timezone.localdate()
+
+    # The states a drug moves through; drugs.editorial.workflow checks who may move it.
+
+    @transition(field=status, source=Status.DRAFT, target=Status.REVIEW)
+    def submit(self):
+        """Draft -> in review."""
+
+    @transition(field=status, source=Status.REVIEW, target=Status.DRAFT)
+    def return_to_draft(self):
+        """In review -> draft (asked for, or because it was edited)."""
+
+    @transition(field=status, source=Status.REVIEW, target=Status.PUBLISHED)
+    def publish(self):
+        """In review -> published."""
+
+    @transition(field=status, source=Status.PUBLISHED, target=Status.WITHDRAWN)
+    def withdraw(self):
+        """Published -> withdrawn: taken down, kept for restoring."""
+
+    @transition(field=status, source=Status.WITHDRAWN, target=Status.PUBLISHED)
+    def restore(self):
+        """Withdrawn -> published again."""
 
 
 class SourceDateKind(models.TextChoices):

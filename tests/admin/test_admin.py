@@ -120,16 +120,22 @@ class TestPermissions:
         assert drug.status == Status.DRAFT
         assert drug.next_review_due == datetime.date(2099, 11, 1)
 
-    def test_a_reviewer_sets_review_dates_and_publishes(self, client, reviewer):
-        drug = complete_drug(status=Status.REVIEW)
+    def test_a_reviewer_sets_review_dates_and_another_reviewer_publishes(self, client, reviewer):
+        drug = complete_drug(status=Status.DRAFT)
         client.force_login(reviewer)
         url = reverse("admin:drugs_drug_change", args=[drug.pk])
-        data = change_form_data(client.get(url), next_review_due="2031-01-01")
+        data = change_form_data(client.get(url), next_review_due="2031-01-01", _workflow="submit")
         assert client.post(url, data).status_code == 302
-        response = client.post(reverse("admin:drugs_drug_transition", args=[drug.pk, "publish"]))
-        assert response.status_code == 302
         drug.refresh_from_db()
-        assert (drug.status, drug.next_review_due) == (Status.PUBLISHED, datetime.date(2031, 1, 1))
+        assert (drug.status, drug.next_review_due) == (Status.REVIEW, datetime.date(2031, 1, 1))
+        publish = reverse("admin:drugs_drug_transition", args=[drug.pk, "publish"])
+        client.post(publish)
+        drug.refresh_from_db()
+        assert drug.status == Status.REVIEW, "the reviewer who set the dates published alone"
+        client.force_login(StaffUserFactory(username="second", groups=["Clinical reviewers"]))
+        assert client.post(publish).status_code == 302
+        drug.refresh_from_db()
+        assert drug.status == Status.PUBLISHED
 
     def test_an_editor_adds_a_drug_as_a_draft_due_for_review(self, client, editor):
         client.force_login(editor)
@@ -168,7 +174,7 @@ class TestPermissions:
         assert response["Location"] == reverse("admin:drugs_drug_change", args=[revision.pk])
         page = client.get(response["Location"]).content.decode()
         assert "pending revision of" in page
-        assert "Submit for review" in page
+        assert "Save and submit for review" in page
         assert "Publish this revision" not in page
 
 

@@ -35,9 +35,8 @@ class TestTransitions:
             workflow.publish(drug, reviewer)
 
     def test_an_incomplete_monograph_is_not_published(self, reviewer):
-        drug = DrugFactory(status=Status.REVIEW)
-        section = SectionFactory(drug=drug)
-        section.sources.clear()
+        drug = complete_drug(status=Status.REVIEW)
+        drug.sections.first().sources.clear()
         with pytest.raises(workflow.WorkflowError, match="sources"):
             workflow.publish(drug, reviewer)
         drug.refresh_from_db()
