@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -156,10 +156,6 @@ def _summary(drug: Drug, request: HttpRequest) -> dict:
     }
 
 
-def _not_found() -> JsonResponse:
-    return JsonResponse({"error": "not found"}, status=404)
-
-
 @require_safe
 def drug_list(request: HttpRequest) -> JsonResponse:
     drugs = [_summary(drug, request) for drug in Drug.objects.published()]
@@ -170,7 +166,8 @@ def drug_list(request: HttpRequest) -> JsonResponse:
 def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
     drug = Drug.objects.published().with_monograph().filter(slug=slug).first()
     if drug is None:
-        return _not_found()
+        # The site's 404 handler answers: JSON 404, or 410 for a withdrawn drug.
+        raise Http404(slug)
     side_effects = sorted(
         drug.side_effects.all(), key=lambda item: (item.band.sort_key, item.order)
     )

@@ -44,7 +44,10 @@ def build(change: SharedChange):
     record["model"] = ".".join(record["model"])
     record["fields"] = change.data
     (deserialized,) = serializers.deserialize("json", json.dumps([record]))
-    return deserialized.object
+    obj = deserialized.object
+    # It stands for the saved entry, so uniqueness checks must not count that entry twice.
+    obj._state.adding = change.object_id is None
+    return obj
 
 
 def open_change(obj) -> SharedChange | None:
@@ -188,6 +191,7 @@ def publish(change: SharedChange, user, comment: str = "", seen: str | None = No
 @transaction.atomic
 def revert(change: SharedChange, user) -> SharedChange:
     """A new draft change that puts back what a published change replaced."""
+    change = SharedChange.objects.get(pk=change.pk)
     if change.status != ChangeStatus.PUBLISHED or change.before is None:
         raise WorkflowError("Only a published change to an existing entry can be undone.")
     obj = change.model.objects.get(pk=change.object_id)

@@ -14,5 +14,9 @@ def change_form_data(response, **changes) -> dict:
             if value is None or value is False:
                 continue
             data[form.add_prefix(name)] = "on" if value is True else value
+            if form.fields[name].show_hidden_initial:
+                # Fields with a callable default carry their first value in a hidden input,
+                # which a browser sends back: without it the field always looks changed.
+                data[form.add_initial_prefix(name)] = value
     data.update(changes)
     return data

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from drugs.editorial import workflow
 from drugs.models import Drug, Precaution, Status
-from tests.factories import DrugFactory, PrecautionFactory, SectionFactory, complete_drug
+from tests.factories import PrecautionFactory, complete_drug
 
 
 @pytest.mark.django_db
