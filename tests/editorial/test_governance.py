@@ -391,3 +391,30 @@ class TestReadableAudit:
             ("remove", "-text: Do not give blood."),
             ("add", "+text: Do not give blood for 1 week."),
         ]
+
+
+@pytest.mark.django_db
+class TestDashboard:
+    def test_it_lists_what_waits_for_review_and_what_is_overdue(
+        self, client, editor, reviewer, django_assert_max_num_queries
+    ):
+        import datetime
+
+        waiting = complete_drug(slug="waitamide", name="Waitamide", status=Status.DRAFT)
+        edit_in_admin(client, editor, waiting, summary="New words.", _workflow="submit")
+        complete_drug(slug="oldamide", name="Oldamide", next_review_due=datetime.date(2026, 11, 2))
+        term = GlossaryTermFactory(term="Platelet")
+        edit_in_admin(client, editor, term, definition="A cell that helps blood clot.")
+        shared.submit(SharedChange.objects.get(), editor)
+
+        client.force_login(reviewer)
+        with django_assert_max_num_queries(20):
+            page = client.get(reverse("admin:index")).content.decode()
+        waiting_part = page.split("Waiting for review")[1].split("Review overdue")[0]
+        assert "Waitamide" in waiting_part and "Glossary term: Platelet" in waiting_part
+        assert "ready for you to review" in waiting_part
+        assert "Oldamide" in page.split("Review overdue")[1]
+
+        client.force_login(editor)
+        page = client.get(reverse("admin:index")).content.decode()
+        assert "you changed it: another clinical reviewer must publish it" in page
