@@ -21,6 +21,7 @@ from drugs.models import (
     SideEffect,
     Sign,
     Source,
+    Status,
     TimingPhrase,
 )
 from drugs.monographs import snapshots
@@ -237,6 +238,10 @@ class Importer:
             "contact": data.contact,
             "editorial_notes": data.editorial_notes,
         }
+        if drug is not None and drug.status == Status.WITHDRAWN:
+            # Withdrawn by a clinical reviewer: only a reviewer restores it, never a file
+            # that still says "published" (drugs.editorial.workflow.restore).
+            values["status"] = Status.WITHDRAWN
         is_new = drug is None
         if is_new:
             # Inserted with the round's other new drugs (flush), with their history records.

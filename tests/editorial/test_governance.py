@@ -418,3 +418,14 @@ class TestDashboard:
         client.force_login(editor)
         page = client.get(reverse("admin:index")).content.decode()
         assert "you changed it: another clinical reviewer must publish it" in page
+
+
+@pytest.mark.django_db
+def test_a_reimport_never_brings_back_a_withdrawn_drug(real_content, reviewer, client):
+    from django.core.management import call_command
+
+    drug = Drug.objects.get(slug="pomalidomide")
+    workflow.withdraw(drug, reviewer, "Checking a dose")
+    call_command("import_monographs", verbosity=0)
+    assert Drug.objects.get(slug="pomalidomide").status == Status.WITHDRAWN
+    assert client.get(drug.get_absolute_url()).status_code == 410
