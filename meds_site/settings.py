@@ -52,6 +52,33 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+
+
+def site_url(raw: str | None, debug: bool, hosts: list[str]) -> str:
+    """The site's public address, for canonical links, JSON-LD, the sitemap and robots.txt.
+
+    Never the request's Host header, which a visitor or a misconfigured proxy chooses.
+    """
+    from urllib.parse import urlsplit
+
+    if raw is None or not raw.strip():
+        if debug:
+            return "http://127.0.0.1:8000"
+        host = next((h for h in hosts if not h.startswith(".") and h != "*"), "")
+        if not host:
+            raise ImproperlyConfigured("SITE_URL must be set, e.g. https://meds.example.org")
+        return f"https://{host}"
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"SITE_URL={raw!r} is not an http(s) address.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"SITE_URL={raw!r} must be scheme and host only.")
+    if parts.scheme != "https" and not debug:
+        raise ImproperlyConfigured(f"SITE_URL={raw!r} must use https when DEBUG is off.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+SITE_URL = site_url(os.environ.get("SITE_URL"), DEBUG, ALLOWED_HOSTS)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -62,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "markdownx",
     "simple_history",
     "csp",
@@ -136,6 +164,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for on every page.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# Canonical links and the sitemap name this, never the test client's host.
+os.environ.setdefault("SITE_URL", "https://meds.example.org")
 
 from meds_site.settings import *  # noqa: E402,F403
 from meds_site.settings import STORAGES  # noqa: E402
