@@ -51,7 +51,9 @@ def test_envint_rejects_text(monkeypatch):
 def load_settings(**env) -> subprocess.CompletedProcess:
     """Import the production settings module in a clean process with the given environment."""
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "SITE_URL", "ALLOWED_HOSTS"}
     }
     return subprocess.run(
         [
@@ -74,17 +76,28 @@ def test_debug_is_off_by_default_and_then_a_secret_key_is_required():
 
 
 def test_sqlite_is_the_default_database():
-    result = load_settings(SECRET_KEY="x" * 60)
+    result = load_settings(SECRET_KEY="x" * 60, ALLOWED_HOSTS="meds.example.org")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "django.db.backends.sqlite3"]
 
 
 def test_database_url_selects_postgresql():
-    result = load_settings(SECRET_KEY="x" * 60, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
+    result = load_settings(
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="meds.example.org",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[1] == "django.db.backends.postgresql"
+
+
+def test_production_without_an_address_stops_start_up():
+    result = load_settings(SECRET_KEY="x" * 60)
+
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr
 
 
 def test_a_bad_debug_value_stops_start_up():

@@ -71,7 +71,12 @@ class TestImport:
         assert [r.text for r in effect.help_rules.all()] == [
             "you have not pooed for more than 2 days and you are being sick"
         ]
-        assert list(drug.sections.values_list("kind", flat=True)) == ["about", "missed-doses"]
+        assert list(drug.sections.values_list("kind", flat=True)) == [
+            "about",
+            "how-to-take",
+            "missed-doses",
+            "getting-help",
+        ]
         assert Section.objects.get(kind="missed-doses").sources.count() == 2
         assert Disagreement.objects.filter(drug=drug).count() == 3
 
