@@ -221,7 +221,9 @@ def publish(drug: Drug, user, comment: str = "", seen: str | None = None) -> Dru
     """
     if not can_publish(user):
         raise PermissionDenied("Only a clinical reviewer can publish.")
-    drug = Drug.objects.select_for_update().select_related("revision_of").get(pk=drug.pk)
+    drug = (
+        Drug.objects.select_for_update(of=("self",)).select_related("revision_of").get(pk=drug.pk)
+    )
     refusals = publish_refusals(drug, user)
     if refusals:
         raise WorkflowError(" ".join(refusals))

@@ -1,6 +1,7 @@
 """{% capture as name %}...{% endcapture %}: render once, use twice (the title in <title> and og:title)."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -15,7 +16,8 @@ class CaptureNode(template.Node):
 
     def render(self, context):
         # Kept at the top of the context, so every block rendered after it can read it.
-        context.dicts[0][self.name] = " ".join(self.nodelist.render(context).split())
+        # Rendered template output is already escaped: marked safe so it is not escaped twice.
+        context.dicts[0][self.name] = mark_safe(" ".join(self.nodelist.render(context).split()))
         return ""
 
 
