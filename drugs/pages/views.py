@@ -1,7 +1,8 @@
-"""The patient pages: thin views; presenters.py arranges what they show."""
+"""The patient pages: thin views; a presenter beside them arranges what each page shows."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from itertools import groupby
 from urllib.parse import urlencode
@@ -36,6 +37,9 @@ from drugs.pages.feedback import (
 )
 from drugs.pages.glossary import GlossaryIndex
 from drugs.pages.side_effects import also_called, effect_entries, effect_listings, rules_differ
+
+# Where Django logs its own CSRF refusals, so both kinds are found in one place.
+csrf_logger = logging.getLogger("django.security.csrf")
 
 
 def drug_help_url(drug: Drug) -> str:
@@ -202,6 +206,7 @@ def feedback_post(request: HttpRequest) -> HttpResponse:
     page = safe_page(request.POST.get("page"))
     origin = same_origin(request)
     if origin is False:
+        csrf_logger.warning("Forbidden (cross-site feedback): %s", request.path)
         return render(request, "403_csrf.html", status=403)
     if origin is None and (refusal := csrf_refusal(request)):
         if "csrfmiddlewaretoken" in request.POST:

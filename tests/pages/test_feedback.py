@@ -319,3 +319,16 @@ class TestRateLimitAcrossWorkers:
 
         assert one_click(client).status_code == 302
         assert Feedback.objects.exclude(client_key="").count() == 1
+
+
+class TestFeedbackAdminPrivacy:
+    def test_editors_never_see_the_client_key(self, client):
+        feedback = Feedback.objects.create(page=PAGE, helpful=True, client_key="k" * 32)
+        client.force_login(User.objects.create_superuser("boss", "boss@example.com", "pw"))
+        for url in [
+            reverse("admin:drugs_feedback_changelist"),
+            reverse("admin:drugs_feedback_change", args=[feedback.pk]),
+        ]:
+            response = client.get(url)
+            assert response.status_code == 200
+            assert "k" * 32 not in response.content.decode(), url
