@@ -15,7 +15,7 @@ from drugs.pages.figures import Figure
 
 # More columns than this no longer fit side by side on a phone or on paper.
 COMPARE_MAX = 4
-TOO_FEW = "Choose 2 or more medicines to compare"
+TOO_FEW = "Tick 2 or more medicines to compare"
 
 
 @dataclass(frozen=True)

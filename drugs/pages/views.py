@@ -23,6 +23,7 @@ from drugs.models import (
     help_rules_prefetch,
 )
 from drugs.pages.anchors import drug_url, section_anchor
+from drugs.pages.az import OTHER, letter_of, sort_key
 from drugs.pages.compare import COMPARE_MAX, CompareChoice, compare_groups
 from drugs.pages.drug import DrugPage
 from drugs.pages.feedback import (
@@ -71,10 +72,10 @@ def drug_list(request: HttpRequest) -> HttpResponse:
     for drug in Drug.objects.published():
         entries.append(AZEntry(name=drug.name, drug=drug, is_brand=False))
         entries += [AZEntry(name=brand, drug=drug, is_brand=True) for brand in drug.brand_names]
-    entries.sort(key=lambda entry: entry.name.lower())
+    # As the glossary files them: names not starting with a letter A to Z together, after Z.
+    entries.sort(key=lambda entry: (letter_of(entry.name) == OTHER, sort_key(entry.name)))
     letters = [
-        (letter, list(group))
-        for letter, group in groupby(entries, key=lambda entry: entry.name[:1].upper())
+        (letter, list(group)) for letter, group in groupby(entries, key=lambda e: letter_of(e.name))
     ]
     return render(request, "drugs/drug_list.html", {"letters": letters})
 

@@ -61,7 +61,7 @@ class TestGlossary:
             GlossaryTermFactory(slug=f"term-{n}", term=term, definition="A word.")
         html = main_html(client.get(reverse("drugs:glossary")))
 
-        nav = re.search(r'<nav class="az-nav".*?</nav>', html, re.S).group(0)
+        nav = re.search(r'<nav aria-label="Glossary, A to Z">.*?</nav>', html, re.S).group(0)
         linked = re.findall(r'<a href="#letter-([a-z]+)">', nav)
         assert linked == ["a", "b", "e", "m"]
         # Every letter is shown, those without words as plain text.
@@ -103,7 +103,7 @@ class TestCompareErrors:
 
         summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
         assert "There is a problem" in summary
-        assert '<a href="#c-alphamide">Choose 2 or more medicines to compare</a>' in summary
+        assert '<a href="#c-alphamide">Tick 2 or more medicines to compare</a>' in summary
         assert html.index("error-summary") < html.index("<h1")
         assert 'aria-describedby="drugs-error"' in html
         assert 'id="c-alphamide"' in html
@@ -112,7 +112,7 @@ class TestCompareErrors:
 
     def test_a_first_visit_shows_no_error(self, client, drugs):
         html = main_html(client.get(reverse("drugs:compare")))
-        assert "error-summary" not in html
+        assert "error-summary" not in html and "Tick 2 or more" not in html
         assert "Choose 2 or more medicines to compare" in html
 
     def test_the_one_ticked_medicine_stays_ticked(self, client, drugs):
@@ -231,3 +231,18 @@ class TestHomeHelpLinks:
         full_drug(slug="otheramide", name="Otheramide")
         with django_assert_num_queries(2):
             client.get(reverse("drugs:home"))
+
+
+class TestDrugListOrder:
+    def test_names_sort_and_group_without_regard_to_case_or_accents(self, client):
+        DrugFactory(slug="a", name="Élotamide", brand_names=["EMPLICITI"])
+        DrugFactory(slug="b", name="Ebamide", brand_names=["eXtra"])
+        html = main_html(client.get(reverse("drugs:list")))
+        names = re.findall(r"<a [^>]*>([^<]+)</a>", html)
+
+        assert [n for n in names if n in {"Élotamide", "EMPLICITI", "Ebamide", "eXtra"}] == [
+            "Ebamide",
+            "Élotamide",
+            "EMPLICITI",
+            "eXtra",
+        ]
