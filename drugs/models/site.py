@@ -6,7 +6,7 @@ from django.utils import timezone
 
 
 class Feedback(models.Model):
-    """An answer to "Was this page helpful?": no name, no address, no IP kept."""
+    """An answer to "Was this page helpful?": no name, no address; the IP only hashed, for an hour."""
 
     COMMENT_MAX_LENGTH = 1000
 
@@ -14,6 +14,10 @@ class Feedback(models.Model):
     helpful = models.BooleanField()
     comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A keyed hash of the sender's address (drugs.pages.feedback), never the address itself:
+    # the rate limit counts by it in the database, so it holds across workers with or without
+    # Redis. Emptied once the limit's window has passed, so answers cannot be linked later.
+    client_key = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -21,6 +25,8 @@ class Feedback(models.Model):
         indexes = [
             # The admin's list: newest first, filtered by page.
             models.Index(fields=["page", "-created_at"], name="feedback_page_created_idx"),
+            # The rate limit: one client's answers in the last hour.
+            models.Index(fields=["client_key", "created_at"], name="feedback_client_created_idx"),
         ]
 
     def __str__(self):

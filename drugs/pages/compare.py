@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from drugs.models import (
@@ -11,6 +12,44 @@ from drugs.models import (
 )
 from drugs.pages.anchors import side_effect_anchor
 from drugs.pages.figures import Figure
+
+# More columns than this no longer fit side by side on a phone or on paper.
+COMPARE_MAX = 4
+TOO_FEW = "Tick 2 or more medicines to compare"
+
+
+@dataclass(frozen=True)
+class CompareChoice:
+    """The medicines a reader asked to compare, checked against the published ones."""
+
+    chosen: list[str]
+    missing: list[str]
+    too_many: bool
+    # Shown in the error summary and beside the checkboxes; "" when there is nothing to say.
+    error: str
+
+    @classmethod
+    def of(cls, values: Iterable[str], published: set[str], *, submitted: bool) -> CompareChoice:
+        """values: ?drugs=a,b or drugs=a&drugs=b (the form); submitted: the form was sent."""
+        wanted: list[str] = []
+        for value in values:
+            for slug in value.split(","):
+                slug = slug.strip().lower()
+                if slug and slug not in wanted:
+                    wanted.append(slug)
+        known = [slug for slug in wanted if slug in published]
+        # Only when there are 2 to choose from: otherwise no choice could put the error right.
+        too_few = (submitted or bool(wanted)) and len(known) < 2 and len(published) >= 2
+        return cls(
+            chosen=known[:COMPARE_MAX],
+            missing=[slug for slug in wanted if slug not in published],
+            too_many=len(known) > COMPARE_MAX,
+            error=TOO_FEW if too_few else "",
+        )
+
+    @property
+    def ready(self) -> bool:
+        return len(self.chosen) >= 2
 
 
 def gives_numbers(band: FrequencyBand) -> bool:

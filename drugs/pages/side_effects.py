@@ -1,16 +1,54 @@
-"""A side effect's own page: how each published drug lists it, and what to do."""
+"""The side-effect pages: the A to Z, and one effect as each published drug lists it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from drugs.models import (
     DrugSideEffect,
+    SideEffect,
 )
 from drugs.pages.anchors import side_effect_anchor
+from drugs.pages.az import sort_key
 from drugs.pages.care import Action, actions_for
 from drugs.pages.figures import Figure
+
+
+def also_called(effect: SideEffect) -> list[str]:
+    """The other names patients are shown: each once, and never the effect's own name again."""
+    # Only also_called: lay_names and synonyms are words for search ("puking", "bcc") and are
+    # never shown. A name already inside the effect's name ("tinnitus" in "Ringing in the ears
+    # (tinnitus)") would only repeat it.
+    name = sort_key(effect.name)
+    shown: list[str] = []
+    seen: set[str] = set()
+    for other in effect.also_called:
+        key = sort_key(other).strip()
+        if not key or key in seen or re.search(rf"(?<!\w){re.escape(key)}(?!\w)", name):
+            continue
+        seen.add(key)
+        shown.append(other.strip())
+    return shown
+
+
+@dataclass(frozen=True)
+class EffectListing:
+    """One line of the side-effects A to Z."""
+
+    effect: SideEffect
+    also_called: list[str]
+    # The DrugSideEffects of published drugs, by drug name (prefetched as listed_by).
+    items: list[DrugSideEffect]
+
+
+def effect_listings(effects: Iterable[SideEffect]) -> list[EffectListing]:
+    listings = [
+        EffectListing(e, also_called(e), sorted(e.listed_by, key=lambda i: sort_key(i.drug.name)))
+        for e in effects
+    ]
+    return sorted(listings, key=lambda entry: (sort_key(entry.effect.name), entry.effect.slug))
 
 
 @dataclass

@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from drugs.models import Drug, GlossaryTerm, SideEffect
+from drugs.models import Drug, Feedback, GlossaryTerm, SideEffect
+from drugs.pages.feedback import answer_token
 from tests.conftest import FIXTURE_CONTENT, require_tool, running_in_ci
 
 NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
@@ -59,6 +60,9 @@ def page_urls() -> dict[str, str]:
         "accessibility": reverse("drugs:accessibility"),
         "feedback": reverse("drugs:feedback") + "?" + urlencode({"page": "/", "helpful": "no"}),
         "feedback sent": reverse("drugs:feedback") + "?sent=1&page=/",
+        # After one click: the thanks, with a box to add a comment to the same answer.
+        "feedback follow-up": reverse("drugs:feedback") + "?" + urlencode(follow_up_query()),
+        "compare error": reverse("drugs:compare") + "?compare=1",
         # A warning sign: the answer box with each drug's own level comes first.
         "search answer": reverse("drugs:search") + "?" + urlencode({"q": "37.8"}),
         "search": reverse("drugs:search") + "?" + urlencode({"q": "feeling sick"}),
@@ -66,6 +70,11 @@ def page_urls() -> dict[str, str]:
         "not found": "/no-such-page/",
     }
     return urls
+
+
+def follow_up_query() -> dict:
+    answer = Feedback.objects.create(page="/", helpful=False)
+    return {"sent": 1, "page": "/", "answer": answer_token(answer)}
 
 
 @pytest.fixture
@@ -190,6 +199,10 @@ def rendered_pages(tmp_path) -> list[Path]:
     feedback = reverse("drugs:feedback")
     save("feedback errors", client.post(feedback, {"page": "/", "comment": "x" * 1001}).content)
     save("csrf failure", Client(enforce_csrf_checks=True).post(feedback, {"page": "/"}).content)
+    bad_token = {"page": "/", "helpful": "yes", "csrfmiddlewaretoken": "x" * 64}
+    save("csrf refused", Client(enforce_csrf_checks=True).post(feedback, bad_token).content)
+    cross_site = {"HTTP_SEC_FETCH_SITE": "cross-site"}
+    save("cross-site refused", client.post(feedback, {"page": "/"}, **cross_site).content)
     request = RequestFactory().get("/")
     save("server error", server_error(request).content)
     drug = Drug.objects.with_monograph().first()
