@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drugs', '0012_prose_shares_one_base'),
+        ('drugs', '0014_shared_content_permissions'),
     ]
 
     operations = [
