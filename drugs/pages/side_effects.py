@@ -79,3 +79,17 @@ def rules_differ(entries: list[EffectAcrossDrugs]) -> bool:
     """Whether the drugs give different advice for the same effect (e.g. 37.5°C or 38°C)."""
     advice = {tuple((r.urgency, r.text) for a in e.actions for r in a.rules) for e in entries}
     return len(entries) > 1 and len(advice) > 1
+
+
+# Search results show about this many characters of a title.
+TITLE_MAX = 60
+
+
+def effect_title(name: str) -> str:
+    """The side-effect page's title: the name and what the page offers, shortened to fit."""
+    full = f"{name}: medicines and what to do"
+    if len(full) <= TITLE_MAX:
+        return full
+    if len(name) <= TITLE_MAX:
+        return name
+    return name[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:(") + "\u2026"

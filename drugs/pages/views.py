@@ -37,7 +37,13 @@ from drugs.pages.feedback import (
     same_origin,
 )
 from drugs.pages.glossary import GlossaryIndex
-from drugs.pages.side_effects import also_called, effect_entries, effect_listings, rules_differ
+from drugs.pages.side_effects import (
+    also_called,
+    effect_entries,
+    effect_listings,
+    effect_title,
+    rules_differ,
+)
 
 # Where Django logs its own CSRF refusals, so both kinds are found in one place.
 csrf_logger = logging.getLogger("django.security.csrf")
@@ -132,6 +138,7 @@ def side_effect_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "drugs/side_effect_detail.html",
         {
             "effect": effect,
+            "title": effect_title(effect.name),
             "also_called": also_called(effect),
             "entries": entries,
             "advice_differs": rules_differ(entries),
