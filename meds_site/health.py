@@ -68,7 +68,10 @@ def healthz(request):
     problem = check_database(settings.HEALTH_CHECK_TIMEOUT)
     if problem is not None:
         outage.log_outage(problem, "health check")
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        response = JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        # Logged above, once per few seconds; not again by Django on every poll.
+        response._has_been_logged = True
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

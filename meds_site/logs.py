@@ -44,8 +44,6 @@ class ThrottleFilter(logging.Filter):
             self.kinds[kind] = (now, 0)
         if dropped:
             seconds = round(now - last)
-            record.msg = (
-                f"{record.getMessage()} (and {dropped} more like it in the last {seconds}s)"
-            )
+            record.msg = f"{record.getMessage()} (and {dropped} more like it in the {seconds}s since the last)"
             record.args = ()
         return True

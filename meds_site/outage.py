@@ -4,14 +4,20 @@ A stopped PostgreSQL used to give a 500 and two tracebacks per request. Now a vi
 the outage (DatabaseOutageMiddleware) or a middleware that does (meds_site.errors.server_error
 calls unavailable()) answers 503; the page cache above still serves what it holds.
 Recovery needs no restart: Django opens a new connection on the next request.
+
+PostgreSQL's statement_timeout cannot fire on a server that has stopped altogether (SIGSTOP,
+a network cut): its kernel still accepts the bytes and nothing answers. So the web process's
+connections also stop waiting on the client side (LimitedWaitConnection).
 """
 
 from __future__ import annotations
 
 import logging
 
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
@@ -72,11 +78,46 @@ def unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
     return response
 
 
+# psycopg raises this private class when Connection.wait's own timeout expires (3.2 and later).
+_WaitTimeout = getattr(psycopg.errors, "_WaitTimeout", None)
+
+
+class LimitedWaitConnection(psycopg.Connection):
+    """A psycopg connection that gives up on a server silent for longer than wait_limit seconds."""
+
+    wait_limit: float | None = None
+
+    def wait(self, gen, *args, timeout=None, **kwargs):
+        limit = self.wait_limit if timeout is None else timeout
+        try:
+            return super().wait(gen, *args, timeout=limit, **kwargs)
+        except _WaitTimeout:
+            # The server may answer later, into a conversation we no longer follow: close it,
+            # so that Django replaces it instead of reusing it.
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {limit:g}s"
+            ) from None
+
+
+def limit_waits(sender, connection, **kwargs) -> None:
+    """On each new PostgreSQL connection, stop waiting after DB_READ_TIMEOUT seconds."""
+    raw = connection.connection
+    if settings.DB_READ_TIMEOUT and _WaitTimeout and type(raw) is psycopg.Connection:
+        # psycopg has no setting for this and Django builds the connection itself; the
+        # subclass only overrides wait(), so the swap keeps every attribute as it was.
+        raw.__class__ = LimitedWaitConnection
+        raw.wait_limit = settings.DB_READ_TIMEOUT
+
+
 class DatabaseOutageMiddleware:
     """Turn a database outage inside a view into the 503 page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # Web requests only: a management command (an import, a migration) waits as long as
+        # its statements take.
+        connection_created.connect(limit_waits, dispatch_uid="meds_site.outage.limit_waits")
 
     def __call__(self, request):
         return self.get_response(request)

@@ -151,6 +151,9 @@ if DB_CONNECT_TIMEOUT < 2:
     )
 # The longest one statement may run on PostgreSQL; 0 for no limit (e.g. a one-off long task).
 DB_STATEMENT_TIMEOUT = envseconds("DB_STATEMENT_TIMEOUT", 5)
+# Web requests also stop waiting for a PostgreSQL server that has gone silent (stopped, cut
+# off: it cannot enforce its own statement timeout) this long; 0 (no statement timeout) for never.
+DB_READ_TIMEOUT = DB_STATEMENT_TIMEOUT + 1 if DB_STATEMENT_TIMEOUT else 0
 # How long SQLite waits for another process's write lock (an import) before "database is locked".
 DB_SQLITE_BUSY_TIMEOUT = envseconds("DB_SQLITE_BUSY_TIMEOUT", 5)
 _database_options = DATABASES["default"].setdefault("OPTIONS", {})

@@ -57,6 +57,7 @@ class TestHealthCheck:
         assert [r.getMessage() for r in lines] == [
             "database unavailable: OperationalError: connection refused (health check)"
         ]
+        assert [r for r in caplog.records if r.name == "django.request"] == []
 
     def test_it_answers_503_within_a_second_when_the_database_hangs(self, client, monkeypatch):
         release = threading.Event()

@@ -87,6 +87,43 @@ def hung_server(hold: float = 3.0):
         listener.close()
 
 
+@contextlib.contextmanager
+def freezable_proxy(target_port: int):
+    """A forwarder to a real server; `frozen.set()` makes it go silent as a stopped server does."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    frozen, stop = threading.Event(), threading.Event()
+    sockets = []
+
+    def pipe(source, sink):
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if not frozen.is_set():
+                    sink.sendall(data)
+
+    def accept():
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                client = listener.accept()[0]
+                server = socket.create_connection(("127.0.0.1", target_port))
+                sockets.extend([client, server])
+                for ends in ((client, server), (server, client)):
+                    threading.Thread(target=pipe, args=ends, daemon=True).start()
+
+    worker = threading.Thread(target=accept, daemon=True)
+    worker.start()
+    try:
+        yield listener.getsockname()[1], frozen
+    finally:
+        stop.set()
+        worker.join()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        listener.close()
+
+
 def closed_port() -> int:
     """A port nothing listens on: connections are refused at once, as with a stopped server."""
     with socket.create_server(("127.0.0.1", 0)) as probe:
@@ -211,7 +248,7 @@ class TestDatabaseDown:
 
         lines = [r.getMessage() for r in records_of(caplog, "meds_site.outage")]
         assert len(lines) == 2
-        assert "(and 4 more like it in the last 0s)" in lines[1]
+        assert "(and 4 more like it in the 0s since the last)" in lines[1]
 
     def test_a_programming_error_is_still_a_500(self, client, content, drug_url, monkeypatch):
         from django.db import ProgrammingError
@@ -260,6 +297,23 @@ class TestPostgresStoppedOrHung:
 
         assert response.status_code == 503
         assert took < settings.DB_CONNECT_TIMEOUT + SLACK
+
+    def test_a_server_that_stops_mid_conversation_answers_503_within_the_read_timeout(
+        self, client, content, drug_url, settings
+    ):
+        # Connected first, then silent: the statement timeout cannot help (the server is not
+        # running to enforce it), the client-side limit does.
+        settings.DB_READ_TIMEOUT = 1
+        real_port = int(connection.settings_dict["PORT"] or 5432)
+        with freezable_proxy(real_port) as (port, frozen), postgres_at(port):
+            assert client.get(drug_url).status_code == 200
+            frozen.set()
+            response, took = timed_get(client, reverse("drugs:list"))
+
+        assert response.status_code == 503
+        assert took < settings.DB_READ_TIMEOUT + SLACK
+        assert client.get(drug_url).status_code == 200
+        connection.close()  # the test's own 1 s limit must not apply to the flush after it
 
     def test_healthz_answers_503_within_a_second_while_the_server_hangs(self, client, settings):
         from meds_site import health
