@@ -152,8 +152,16 @@ if DB_CONNECT_TIMEOUT < 2:
 # The longest one statement may run on PostgreSQL; 0 for no limit (e.g. a one-off long task).
 DB_STATEMENT_TIMEOUT = envseconds("DB_STATEMENT_TIMEOUT", 5)
 # Web requests also stop waiting for a PostgreSQL server that has gone silent (stopped, cut
-# off: it cannot enforce its own statement timeout) this long; 0 (no statement timeout) for never.
-DB_READ_TIMEOUT = DB_STATEMENT_TIMEOUT + 1 if DB_STATEMENT_TIMEOUT else 0
+# off: it cannot enforce its own statement timeout) after this long; 0 for never.
+DB_READ_TIMEOUT = envseconds(
+    "DB_READ_TIMEOUT", DB_STATEMENT_TIMEOUT + 1 if DB_STATEMENT_TIMEOUT else 0
+)
+if DB_READ_TIMEOUT and DB_STATEMENT_TIMEOUT and DB_READ_TIMEOUT <= DB_STATEMENT_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"DB_READ_TIMEOUT={os.environ['DB_READ_TIMEOUT']!r}: make it longer than"
+        f" DB_STATEMENT_TIMEOUT ({DB_STATEMENT_TIMEOUT:g}), so the server cancels a slow"
+        " statement itself and the connection stays usable."
+    )
 # How long SQLite waits for another process's write lock (an import) before "database is locked".
 DB_SQLITE_BUSY_TIMEOUT = envseconds("DB_SQLITE_BUSY_TIMEOUT", 5)
 _database_options = DATABASES["default"].setdefault("OPTIONS", {})

@@ -638,6 +638,7 @@ class TestTimeoutSettings:
             ("REDIS_CONNECT_TIMEOUT", "inf"),
             ("CACHE_BREAKER_SECONDS", "ten"),
             ("HEALTH_CHECK_TIMEOUT", "-0.5"),
+            ("DB_READ_TIMEOUT", "5"),
         ],
     )
     def test_a_bad_value_stops_start_up_naming_the_variable(self, name, raw):
