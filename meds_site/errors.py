@@ -1,8 +1,12 @@
 """The 404 and 500 pages: JSON for the API, the site's own page otherwise."""
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+
+from meds_site import outage
 
 FALLBACK_500 = (
     '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Sorry, something went'
@@ -44,6 +48,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception; a database outage raised in a middleware
+    # (views' ones are caught by outage.DatabaseOutageMiddleware) is a 503, not a 500.
+    exc = sys.exc_info()[1]
+    if outage.is_outage(exc):
+        return outage.unavailable(request, exc)
     if _wants_json(request):
         return JsonResponse({"error": "server error"}, status=500)
     # No request context: whatever failed (the database, a context processor) may fail again.

@@ -1,6 +1,7 @@
 """Settings for the medication guide, read from the environment with strict parsing."""
 
 import datetime
+import math
 import os
 from pathlib import Path
 
@@ -40,6 +41,22 @@ def envint(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def envseconds(name: str, default: float, minimum: float = 0) -> float:
+    """Read a duration in seconds (a decimal number, at least minimum) from the environment."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number of seconds.") from None
+    if not math.isfinite(value) or value < minimum:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: use a number of seconds of {minimum:g} or more."
+        )
+    return value
 
 
 DEBUG = envbool("DEBUG", False)
@@ -109,6 +126,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # After CommonMiddleware (slash redirects) and before anything that reads the user.
     "drugs.page_cache.PublicPageCacheMiddleware",
+    # Below the page cache, so a cached page is served when the database is down: a view
+    # that hits the outage answers 503 (meds_site.errors does it for the middleware above).
+    "meds_site.outage.DatabaseOutageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -146,6 +166,51 @@ DATABASES = {
         conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
+# --- Database timeouts ---------------------------------------------------------------------
+# Without them a hung database is a total outage: every request waits for ever, gunicorn
+# kills the workers and their replacements hang again. With them a request fails fast with
+# the 503 page (meds_site.outage) and cached pages keep being served.
+# PostgreSQL waits at least 2 s for a connection (libpq raises anything lower to 2).
+DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", 2)
+if DB_CONNECT_TIMEOUT < 2:
+    raise ImproperlyConfigured(
+        f"DB_CONNECT_TIMEOUT={os.environ['DB_CONNECT_TIMEOUT']!r}: use a whole number of"
+        " seconds of 2 or more (PostgreSQL's minimum)."
+    )
+# The longest one statement may run on PostgreSQL; 0 for no limit (e.g. a one-off long task).
+DB_STATEMENT_TIMEOUT = envseconds("DB_STATEMENT_TIMEOUT", 5)
+# Web requests also stop waiting for a PostgreSQL server that has gone silent (stopped, cut
+# off: it cannot enforce its own statement timeout) after this long; 0 for never.
+DB_READ_TIMEOUT = envseconds(
+    "DB_READ_TIMEOUT", DB_STATEMENT_TIMEOUT + 1 if DB_STATEMENT_TIMEOUT else 0
+)
+if DB_READ_TIMEOUT and DB_STATEMENT_TIMEOUT and DB_READ_TIMEOUT <= DB_STATEMENT_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"DB_READ_TIMEOUT={os.environ['DB_READ_TIMEOUT']!r}: make it longer than"
+        f" DB_STATEMENT_TIMEOUT ({DB_STATEMENT_TIMEOUT:g}), so the server cancels a slow"
+        " statement itself and the connection stays usable."
+    )
+# How long SQLite waits for another process's write lock (an import) before "database is locked".
+DB_SQLITE_BUSY_TIMEOUT = envseconds("DB_SQLITE_BUSY_TIMEOUT", 5)
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _database_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_STATEMENT_TIMEOUT:
+        _server_options = _database_options.get("options", "")
+        _database_options["options"] = (
+            f"{_server_options} -c statement_timeout={round(DB_STATEMENT_TIMEOUT * 1000)}".strip()
+        )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _database_options.setdefault("timeout", DB_SQLITE_BUSY_TIMEOUT)
+    # WAL: readers never wait for a writer, so pages keep being served during an import.
+    # IMMEDIATE: a write transaction takes the lock at its start, where SQLite honours the busy
+    # timeout, instead of failing at once when a read inside it turns into a write.
+    _database_options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
+    _database_options.setdefault("transaction_mode", "IMMEDIATE")
+# How long /healthz waits for the database before answering 503 (meds_site.health).
+HEALTH_CHECK_TIMEOUT = envseconds("HEALTH_CHECK_TIMEOUT", 0.8)
+# What a 503 from a database outage asks clients to wait before trying again.
+OUTAGE_RETRY_AFTER = envint("OUTAGE_RETRY_AFTER", 30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -257,12 +322,22 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 # Redis when REDIS_URL is set (shared by every worker and server); local memory otherwise.
 # Either way, pages are invalidated through the content version in the database (drugs.page_cache).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# A hung Redis must cost a request at most these, not 5 s per call (redis-py's default).
+REDIS_CONNECT_TIMEOUT = envseconds("REDIS_CONNECT_TIMEOUT", 0.2, minimum=0.01)
+REDIS_SOCKET_TIMEOUT = envseconds("REDIS_SOCKET_TIMEOUT", 0.2, minimum=0.01)
+# After a failed call, each worker skips the cache (every read a miss) for this long, logging
+# once, instead of waiting for a dead Redis on every request (meds_site.cache).
+CACHE_BREAKER_SECONDS = envseconds("CACHE_BREAKER_SECONDS", 10)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "meds_site.cache.GuardedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "meds",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -297,13 +372,24 @@ LOG_REQUESTS = envbool("LOG_REQUESTS", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"bare": {"format": "%(message)s"}},
+    "formatters": {
+        "bare": {"format": "%(message)s"},
+        "one_line": {"()": "meds_site.logs.OneLineFormatter", "format": "%(name)s: %(message)s"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+        "one_line": {"class": "logging.StreamHandler", "formatter": "one_line"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "meds_site.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        # Scanners send a bad Host header all day: the message names the host, a 1 KB
+        # traceback of Django's own code adds nothing.
+        "django.security.DisallowedHost": {
+            "handlers": ["one_line"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }
