@@ -86,10 +86,16 @@ class SignAnswer:
     temperature: str = ""
 
     @property
+    def lower_name(self) -> str:
+        """The name inside a sentence: "a high temperature" (only the first letter changes,
+        so "MCL" stays as it is)."""
+        return f"{self.name[:1].lower()}{self.name[1:]}"
+
+    @property
     def heading(self) -> str:
         if self.temperature:
             return f"What to do: a temperature of {self.temperature}"
-        return f"What to do: {self.name[:1].lower()}{self.name[1:]}"
+        return f"What to do: {self.lower_name}"
 
     @property
     def urgency(self) -> str:
@@ -185,16 +191,28 @@ def _degrees(value: Decimal) -> str:
 
 
 @lru_cache(maxsize=4)
-def _phrases(rows: tuple[tuple[str, str, tuple[str, ...]], ...]) -> dict[tuple[str, ...], set]:
-    """Each sign's name and synonyms as word tuples -> the signs they name."""
-    phrases: dict[tuple[str, ...], set] = {}
+def _phrases(
+    rows: tuple[tuple[str, str, tuple[str, ...]], ...],
+) -> dict[tuple[bool, tuple[str, ...]], set]:
+    """Each sign's name and synonyms as (stopwords kept, word tuple) -> the signs they name."""
+    phrases: dict[tuple[bool, tuple[str, ...]], set] = {}
     for slug, name, synonyms in rows:
         for phrase in (name, *synonyms):
-            # Without stopwords: "blood in my pee" is "blood in your pee".
+            # Without stopwords: "blood in my pee" is "blood in your pee". But a phrase that
+            # only its stopwords make a sign keeps them: "feeling ill" is not "feeling", nor
+            # "very tired" "tired".
             key = tuple(keywords(phrase))
-            if key:
-                phrases.setdefault(key, set()).add(slug)
+            whole = tuple(words(phrase))
+            if len(key) == 1 and len(whole) > 1:
+                phrases.setdefault((True, whole), set()).add(slug)
+            elif key:
+                phrases.setdefault((False, key), set()).add(slug)
     return phrases
+
+
+def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1))
 
 
 def matching_signs(text: str) -> list[str]:
@@ -210,13 +228,12 @@ def matching_signs(text: str) -> list[str]:
     if degrees is not None:
         wanted = "high-temperature" if degrees >= HIGH_FROM else "low-temperature"
         return [slug for slug, _, _ in rows if slug == wanted]
-    tokens = keywords(text)
+    tokens = {False: keywords(text), True: words(text)}
     found: dict[str, int] = {}
-    for phrase, slugs in _phrases(rows).items():
-        size = len(phrase)
-        if any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)):
+    for (whole, phrase), slugs in _phrases(rows).items():
+        if _contains(tokens[whole], phrase):
             for slug in slugs:
-                found[slug] = max(found.get(slug, 0), size)
+                found[slug] = max(found.get(slug, 0), len(phrase))
     order = {slug: i for i, (slug, _, _) in enumerate(rows)}
     return sorted(found, key=lambda slug: (-found[slug], order[slug]))
 

@@ -83,7 +83,7 @@ def test_the_temperature_answer_shows_each_drug_on_the_page_and_in_the_api(clien
     from django.urls import reverse
 
     page = client.get(reverse("drugs:search"), {"q": "37.8"}).content.decode()
-    answer = page[page.index("What to do: a high temperature") :]
+    answer = page[page.index("What to do: a temperature of 37.8°C") :]
     assert answer.index("Pomalidomide") < answer.index("above 37.5°C")
     assert answer.index("Lenalidomide") < answer.index("above 38°C")
     assert (
