@@ -320,9 +320,9 @@ class TestIndexStaysCurrent:
 
 def search_queries() -> int:
     """Queries of a page or API search for two words that name no warning sign and that fewer
-    than 5 documents have both of: the session's and the content version's, the vocabulary,
-    the signs, the words, the ranking of those with both, how many have each word, the
-    ranking of those with the rarer; SQLite fetches its snippets in one more."""
+    than 5 documents have both of: the content version (the page cache's key), the signs, the
+    vocabulary, the words, the ranking of those with both, how many documents have each word,
+    the ranking of those with the rarer; SQLite fetches its snippets in one more."""
     return 7 if connection.vendor == "postgresql" else 8
 
 
