@@ -155,13 +155,24 @@ def _best(word: str, candidates, ratio: float, drugs_only=False, same_start=Fals
         for w, drug_id in candidates
         if w != word
         and (drug_id is not None or not drugs_only)
-        and (not same_start or w[:1] == word[:1])
+        and (not same_start or _could_be_a_typo_of(word, w))
     ]
     scored = [s for s in scored if s[0] >= ratio]
     if not scored:
         return None
     _, w, drug_id = max(scored, key=lambda s: (s[0], s[1] is not None))
     return w, drug_id
+
+
+def _could_be_a_typo_of(word: str, known: str) -> bool:
+    """Whether `word` could be `known` mistyped. People rarely mistype a first letter, and a word
+    that is another with letters in front is a different word: "hair" is not "air", "degrees"
+    not "agrees", "unused" not "used". Nor is any word a mistyped stopword ("beer", "been")."""
+    return (
+        word[:1] == known[:1]
+        and not (len(word) > len(known) and word.endswith(known))
+        and known not in STOPWORDS
+    )
 
 
 def _resolve(
@@ -178,8 +189,6 @@ def _resolve(
         word = group.correctable
         if not word or word in known or len(word) < MIN_CORRECTABLE or not word.isalpha():
             continue
-        # People rarely mistype a word's first letter; a correction that changes it finds a
-        # different word ("hair" is not "air", "degrees" not "agrees").
         best = _best(word, similar_words(word), CORRECTION_RATIO, same_start=True)
         if best:
             corrections[word] = best[0]

@@ -76,7 +76,7 @@ class TestNotMentioned:
 
     def test_the_page_says_so_plainly_and_shows_no_results(self, client, losses):
         html = client.get(reverse("drugs:search"), {"q": "hair loss"}).content.decode()
-        assert "Our sources for these medicines do not mention hair." in html
+        assert "Our guides to these medicines do not mention hair." in html
         assert "Ask your team." in html
         assert "Weight loss" not in html
         assert 'class="search-result"' not in html
