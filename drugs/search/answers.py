@@ -27,7 +27,17 @@ TEMPERATURE_RE = re.compile(
 # A number in a query is a temperature when it is the whole query, has a unit, or comes with one
 # of these words ("temp 38", "is 37.6 a fever").
 TEMPERATURE_WORDS = frozenset(
-    "temp temps temperature temperatures fever feverish thermometer hot cold".split()
+    [
+        "temp",
+        "temps",
+        "temperature",
+        "temperatures",
+        "fever",
+        "feverish",
+        "thermometer",
+        "hot",
+        "cold",
+    ]
 )
 # A threshold as the monographs write it: "above 37.5°C", "below 36°C".
 THRESHOLD_RE = re.compile(r"^(?P<side>above|over|below|under)\s+(?P<value>\d+(?:\.\d+)?)\s*°C$")

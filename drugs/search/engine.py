@@ -31,7 +31,7 @@ MIN_CORRECTABLE = 4
 # Results with every word of the query that are enough not to look for partial matches.
 ENOUGH = 5
 # Words of a question about what a word means, not part of the word asked about.
-DEFINITION_WORDS = frozenset("mean means meaning define definition word term".split())
+DEFINITION_WORDS = frozenset(["mean", "means", "meaning", "define", "definition", "word", "term"])
 # Snippet highlight markers, chosen because they never occur in indexed text.
 START, STOP = "\x02", "\x03"
 

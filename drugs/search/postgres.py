@@ -130,9 +130,7 @@ def find(
     if not require_all:
         columns += [f"{sql} AS g{i}" for i, (sql, _) in enumerate(groups)]
         params += [p for _, ps in groups for p in ps]
-        coverage = " + ".join(
-            f"(c.vector @@ q.g{i})::int * %s::float8" for i in range(len(groups))
-        )
+        coverage = " + ".join(f"(c.vector @@ q.g{i})::int * %s::float8" for i in range(len(groups)))
         enough = "%s::float8"
     restrict = ""
     if drug_ids:

@@ -206,7 +206,9 @@ def page_queries() -> int:
 
 
 class TestQueryCounts:
-    def test_a_later_page_costs_what_the_first_does(self, client, zebras, django_assert_num_queries):
+    def test_a_later_page_costs_what_the_first_does(
+        self, client, zebras, django_assert_num_queries
+    ):
         with django_assert_num_queries(page_queries() + 1):
             client.get(reverse("drugs:search"), {"q": "zebra"})
         with django_assert_num_queries(page_queries()):
@@ -217,7 +219,9 @@ class TestQueryCounts:
             with django_assert_num_queries(page_queries()):
                 client.get(reverse("drugs:api_search"), {"q": "zebra", "page": page})
 
-    def test_not_mentioned_costs_what_a_search_does(self, client, losses, django_assert_num_queries):
+    def test_not_mentioned_costs_what_a_search_does(
+        self, client, losses, django_assert_num_queries
+    ):
         # The version, the signs, the vocabulary, the words, words like "hair" (a correction),
         # the ranking, how many documents have each word: no partial ranking, no snippets.
         with django_assert_num_queries(7):
@@ -330,7 +334,9 @@ class TestTemperatures:
             "your temperature goes above 37.5°C",
         )
         # Under its threshold: the rule as the source gives it, with nothing worked out.
-        assert found["highamide"] == [("", "Call your team now", "your temperature goes above 38°C")]
+        assert found["highamide"] == [
+            ("", "Call your team now", "your temperature goes above 38°C")
+        ]
 
     def test_a_temperature_under_every_threshold_still_shows_the_rules_beside_it(
         self, temperatures
