@@ -266,8 +266,8 @@ def _is_number(group: Group) -> bool:
 
 def _find(engine, query: Query, limit: int, offset: int, drug_ids=None) -> Found:
     """Documents with every part of the query. If too few have them all, and every word of
-    the query is in some document, those with the query's rarest part, most parts first; a word
-    in no document means the sources do not mention it, and nothing is found."""
+    the query is in some document, those with the rarer parts, most weight first; a word in no
+    document means the guides do not mention it, and nothing is found."""
     term = defined_term(query.text)
     hits, total = engine.find(query, limit, drug_ids, offset=offset, term=term)
     if total >= min(limit, ENOUGH) or (total and len(query.groups) == 1):
