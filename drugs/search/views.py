@@ -32,7 +32,15 @@ class SearchForm(forms.Form):
     # Longer input is refused with a message; the slack lets clean() word it kindly.
     q = QueryField(required=False, max_length=MAX_QUERY_LENGTH * 50)
     limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
-    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"),
+            f"That page of results does not exist. Pages go from 1 to {MAX_PAGE}.",
+        ),
+    )
 
     def clean_q(self):
         raw = self.cleaned_data["q"]
