@@ -84,6 +84,8 @@ class SearchResponse:
     not_mentioned: list[str] = field(default_factory=list)
     # No document has every part of the query: the results have some of them.
     partial: bool = False
+    # Published drugs whose guides have nothing that matches, when another's has (names).
+    unmatched_drugs: list[str] = field(default_factory=list)
     # How many documents match in all, and which page of them `results` is.
     total: int = 0
     page: int = 1
@@ -242,7 +244,19 @@ def search(raw: str, limit: int = DEFAULT_LIMIT, page: int = 1) -> SearchRespons
     response.total = max(found.total, len(response.results))
     response.partial = found.partial
     response.not_mentioned = found.missing
+    if page == 1 and hits and not found.partial and found.total <= limit and not drug_ids:
+        # Every match is on this page, so the drugs without one are known for certain; a query
+        # that names a drug is about that drug only.
+        response.unmatched_drugs = _unmatched_drugs({h.drug_slug for h in hits} - {None})
     return response
+
+
+def _unmatched_drugs(matched: set[str]) -> list[str]:
+    """The names of the published drugs with no match, when some drug has one."""
+    if not matched:
+        return []
+    drugs = Drug.objects.published().order_by("name").values_list("slug", "name")
+    return [name for slug, name in drugs if slug not in matched]
 
 
 @dataclass

@@ -122,6 +122,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
             "answers": answers,
             "not_mentioned": response.not_mentioned,
             "partial": response.partial,
+            "unmatched_drugs": response.unmatched_drugs,
             "count": response.total,
             "page": response.page,
             **links,

@@ -322,8 +322,9 @@ def search_queries() -> int:
     """Queries of a page or API search for two words that name no warning sign and that fewer
     than 5 documents have both of: the content version (the page cache's key), the signs, the
     vocabulary, the words, the ranking of those with both, how many documents have each word,
-    the ranking of those with the rarer; SQLite fetches its snippets in one more."""
-    return 7 if connection.vendor == "postgresql" else 8
+    the ranking of those with the rarer, the published drugs (to name any with no match);
+    SQLite fetches its snippets in one more."""
+    return 8 if connection.vendor == "postgresql" else 9
 
 
 class TestSearchPage:
@@ -378,6 +379,7 @@ class TestSearchApi:
             "answers",
             "not_mentioned",
             "partial",
+            "unmatched_drugs",
             "count",
             "page",
             "previous",
@@ -386,7 +388,7 @@ class TestSearchApi:
         }
         assert body["query"] == "numb hands"
         assert (body["count"], body["page"], body["previous"], body["next"]) == (1, 1, None, None)
-        assert (body["not_mentioned"], body["partial"]) == ([], False)
+        assert (body["not_mentioned"], body["partial"], body["unmatched_drugs"]) == ([], False, [])
         assert len(body["results"]) == 1
         assert body["results"][0] == {
             "title": "Numb or tingling hands and feet",

@@ -103,6 +103,32 @@ class TestRarerWordsFirst:
         assert titles("can I drink alcohol") == ["Sore mouth"]
 
 
+class TestUnmatchedDrugs:
+    @pytest.fixture
+    def hearing(self, losses):
+        other = DrugFactory(slug="otheramide", name="Otheramide", brand_names=["Otherix"])
+        effect(other, "weight-loss", "Weight loss", "You may lose weight.")
+        DrugFactory(slug="draftamide", name="Draftamide", status=Status.DRAFT)
+        return other
+
+    def test_a_drug_whose_guide_has_no_match_is_named(self, client, hearing):
+        assert search("hearing").unmatched_drugs == ["Otheramide"]
+        html = client.get(reverse("drugs:search"), {"q": "hearing"}).content.decode()
+        assert "Nothing in the guide for Otheramide matches “hearing”." in html
+        body = client.get(reverse("drugs:api_search"), {"q": "hearing"}).json()
+        assert body["unmatched_drugs"] == ["Otheramide"]
+
+    def test_no_drug_is_named_when_each_has_a_match(self, hearing):
+        assert search("weight").unmatched_drugs == []
+
+    def test_no_drug_is_named_for_a_query_about_another_drug(self, hearing):
+        assert search("examplix hearing").unmatched_drugs == []
+
+    def test_no_drug_is_named_when_matches_run_past_the_page(self, hearing):
+        assert search("loss", limit=2).total > 2
+        assert search("loss", limit=2).unmatched_drugs == []
+
+
 class TestGlossaryRanking:
     @pytest.fixture
     def fever(self, drug):
@@ -230,13 +256,13 @@ class TestQueryCounts:
     def test_a_temperature_answer_has_a_fixed_cost(
         self, client, temperatures, django_assert_num_queries
     ):
-        # The search's, plus the signs' rules and the published drugs' names; constant as
-        # drugs and rules grow.
-        with django_assert_num_queries(page_queries() + 2):
+        # The search's, plus the signs' rules, the published drugs for the box (any with no
+        # rule) and for the results (any with no match); constant as drugs and rules grow.
+        with django_assert_num_queries(page_queries() + 3):
             client.get(reverse("drugs:search"), {"q": "37.8"})
         third = DrugFactory(slug="thirdamide", name="Thirdamide")
         fever_rule(third, "above 39°C")
-        with django_assert_num_queries(page_queries() + 2):
+        with django_assert_num_queries(page_queries() + 3):
             client.get(reverse("drugs:search"), {"q": "37.8"})
 
 
