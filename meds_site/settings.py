@@ -361,7 +361,10 @@ PAGE_CACHE_MAX_AGE = envint("PAGE_CACHE_MAX_AGE", 0)
 # URL namespaces whose pages are cached, and the query parameters each view may be cached by
 # (any other query string, e.g. a handout's patient name, bypasses the cache).
 PAGE_CACHE_NAMESPACES = ["drugs"]
-PAGE_CACHE_QUERY_PARAMETERS = {"drugs:search": ["q"], "drugs:api_search": ["q", "limit"]}
+PAGE_CACHE_QUERY_PARAMETERS = {
+    "drugs:search": ["q", "page"],
+    "drugs:api_search": ["q", "limit", "page"],
+}
 
 # Mounts the constant-response view that bench/http.py compares pages against.
 BENCH_BASELINE = envbool("BENCH_BASELINE", False)

@@ -7,6 +7,7 @@ This package's own name re-exports only: the engine is drugs/search/engine.py.
 from drugs.search.engine import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    MAX_PAGE,
     MAX_QUERY_LENGTH,
     QueryError,
     Result,
@@ -21,6 +22,7 @@ from drugs.search.engine import (
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "MAX_PAGE",
     "MAX_QUERY_LENGTH",
     "QueryError",
     "Result",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -11,14 +12,16 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from drugs.models import Drug, SearchDocument, SearchKind, SearchWord
-from drugs.search.answers import SignAnswer, sign_answers
+from drugs.search.answers import SignAnswer, sign_answers, without_temperature
 from drugs.search.query import Group, Hit, Query, parse
-from drugs.search.text import CONTROL_RE, words
+from drugs.search.text import CONTROL_RE, STOPWORDS, words
 from drugs.search.vocabulary import Vocabulary
 
 MAX_QUERY_LENGTH = 200
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
+# Pages of results reached by ?page=: far more than anyone reads, and it bounds the offset.
+MAX_PAGE = 50
 # How alike (difflib ratio) a misspelt word must be to a known one to search for it too...
 CORRECTION_RATIO = 0.75
 # ...and to a drug's name for the name alone to take someone straight to the drug's page.
@@ -27,6 +30,8 @@ DRUG_NAME_RATIO = 0.8
 MIN_CORRECTABLE = 4
 # Results with every word of the query that are enough not to look for partial matches.
 ENOUGH = 5
+# Words of a question about what a word means, not part of the word asked about.
+DEFINITION_WORDS = frozenset(["mean", "means", "meaning", "define", "definition", "word", "term"])
 # Snippet highlight markers, chosen because they never occur in indexed text.
 START, STOP = "\x02", "\x03"
 
@@ -48,9 +53,17 @@ class Result:
     def kind_label(self) -> str:
         return SearchKind(self.kind).label
 
+    @property
+    def heading(self) -> str:
+        """The title with its drug's name, so that two drugs' "Constipation" differ."""
+        if self.drug_name and self.kind != SearchKind.DRUG:
+            return f"{self.title} - {self.drug_name}"
+        return self.title
+
     def as_json(self) -> dict:
         return {
             "title": self.title,
+            "heading": self.heading,
             "url": self.url,
             "drug": self.drug,
             "kind": self.kind,
@@ -66,6 +79,39 @@ class SearchResponse:
     corrections: dict[str, str] = field(default_factory=dict)
     # Warning signs the query names, with what each drug says to do: shown first.
     answers: list[SignAnswer] = field(default_factory=list)
+    # Words of the query that no document has: the sources do not mention them, and no loose
+    # match on the query's other words is shown instead.
+    not_mentioned: list[str] = field(default_factory=list)
+    # No document has every part of the query: the results have some of them.
+    partial: bool = False
+    # Published drugs whose guides have nothing that matches, when another's has (names).
+    unmatched_drugs: list[str] = field(default_factory=list)
+    # How many documents match in all, and which page of them `results` is.
+    total: int = 0
+    page: int = 1
+    per_page: int = DEFAULT_LIMIT
+
+    @property
+    def first(self) -> int:
+        """The position of the first result shown (1-based), 0 when none is."""
+        return (self.page - 1) * self.per_page + 1 if self.results else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.results) - 1 if self.results else 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def not_mentioned_text(self) -> str:
+        """The words no source mentions, as a phrase: "hair", "grapefruit or juice"."""
+        return " or ".join(self.not_mentioned)
 
 
 def install(executor) -> None:
@@ -104,18 +150,31 @@ def highlight(snippet: str) -> SafeString:
     )
 
 
-def _best(word: str, candidates, ratio: float, drugs_only=False):
+def _best(word: str, candidates, ratio: float, drugs_only=False, same_start=False):
     """The candidate most like `word`, if alike enough: (word, drug id)."""
     scored = [
         (difflib.SequenceMatcher(None, word, w).ratio(), w, drug_id)
         for w, drug_id in candidates
-        if w != word and (drug_id is not None or not drugs_only)
+        if w != word
+        and (drug_id is not None or not drugs_only)
+        and (not same_start or _could_be_a_typo_of(word, w))
     ]
     scored = [s for s in scored if s[0] >= ratio]
     if not scored:
         return None
     _, w, drug_id = max(scored, key=lambda s: (s[0], s[1] is not None))
     return w, drug_id
+
+
+def _could_be_a_typo_of(word: str, known: str) -> bool:
+    """Whether `word` could be `known` mistyped. People rarely mistype a first letter, and a word
+    that is another with letters in front is a different word: "hair" is not "air", "degrees"
+    not "agrees", "unused" not "used". Nor is any word a mistyped stopword ("beer", "been")."""
+    return (
+        word[:1] == known[:1]
+        and not (len(word) > len(known) and word.endswith(known))
+        and known not in STOPWORDS
+    )
 
 
 def _resolve(
@@ -132,7 +191,7 @@ def _resolve(
         word = group.correctable
         if not word or word in known or len(word) < MIN_CORRECTABLE or not word.isalpha():
             continue
-        best = _best(word, similar_words(word), CORRECTION_RATIO)
+        best = _best(word, similar_words(word), CORRECTION_RATIO, same_start=True)
         if best:
             corrections[word] = best[0]
             known[best[0]] = best[1]
@@ -146,12 +205,19 @@ def _resolve(
     return corrections, drug_ids, drug_groups, known
 
 
-def search(raw: str, limit: int = DEFAULT_LIMIT) -> SearchResponse:
-    """The documents that best answer the query, best first. Raises QueryError on bad input."""
+def search(raw: str, limit: int = DEFAULT_LIMIT, page: int = 1) -> SearchResponse:
+    """One page of the documents that best answer the query, best first, with how many match
+    in all. Raises QueryError on bad input."""
     text = clean(raw)
     limit = max(1, min(limit, MAX_LIMIT))
-    query = parse(text, Vocabulary.load())
-    response = SearchResponse(text, answers=sign_answers(text))
+    page = max(1, min(page, MAX_PAGE))
+    response = SearchResponse(text, answers=sign_answers(text), page=page, per_page=limit)
+    # A temperature is answered by the answer box: its number and unit are no words to find.
+    query = parse(without_temperature(text), Vocabulary.load())
+    # "what does neutropenia mean": the word asked about, not "mean".
+    asked = [g for g in query.groups if g.label not in DEFINITION_WORDS]
+    if asked:
+        query.groups = asked
     if not query.groups:
         return response
     engine = backend()
@@ -159,33 +225,89 @@ def search(raw: str, limit: int = DEFAULT_LIMIT) -> SearchResponse:
     similar_words = functools.cache(engine.similar_words)
     name = _name(text)
     response.corrections, drug_ids, drug_groups, known = _resolve(query, similar_words, name)
-    hits: list[Hit] = []
+    found = Found()
+    offset = (page - 1) * limit
     rest = [g for g in query.groups if g not in drug_groups]
     if drug_ids and rest:
         # "revlimid rash": the rash of that drug, not every drug's rash.
-        hits = _find(engine, Query(text, rest, query.excluded), limit, sorted(drug_ids))
-    if not hits:
-        hits = _find(engine, query, limit)
+        found = _find(engine, Query(text, rest, query.excluded), limit, offset, sorted(drug_ids))
+    if not found.total:
+        found = _find(engine, query, limit, offset)
+    hits = found.hits
     named_id = _named_drug_id(name, known, similar_words)
     named = Drug.objects.published().filter(pk=named_id).first() if named_id else None
-    if named is not None:
+    if named is not None and page == 1:
         hits = _drug_first(named, hits)[:limit]
     response.results = [
         Result(h.title, h.url, h.kind, h.drug_slug, h.drug_name, highlight(h.snippet)) for h in hits
     ]
+    response.total = max(found.total, len(response.results))
+    response.partial = found.partial
+    response.not_mentioned = found.missing
+    if page == 1 and hits and not found.partial and found.total <= limit and not drug_ids:
+        # Every match is on this page, so the drugs without one are known for certain; a query
+        # that names a drug is about that drug only.
+        response.unmatched_drugs = _unmatched_drugs({h.drug_slug for h in hits} - {None})
     return response
 
 
-def _find(engine, query: Query, limit: int, drug_ids=None) -> list[Hit]:
-    """Documents with every part of the query; if too few, those with most parts."""
-    require_all = True
-    hits = engine.find(query, limit, drug_ids, require_all=True)
-    # Ranking every document with any one word is what costs at scale: only when needed.
-    if len(hits) < min(limit, ENOUGH) and len(query.groups) > 1:
-        require_all = False
-        hits = engine.find(query, limit, drug_ids, require_all=False)
-    engine.add_snippets(query, hits, require_all)
-    return hits
+def _unmatched_drugs(matched: set[str]) -> list[str]:
+    """The names of the published drugs with no match, when some drug has one."""
+    if not matched:
+        return []
+    drugs = Drug.objects.published().order_by("name").values_list("slug", "name")
+    return [name for slug, name in drugs if slug not in matched]
+
+
+@dataclass
+class Found:
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    partial: bool = False
+    # The labels of the query's groups that no document matches.
+    missing: list[str] = field(default_factory=list)
+
+
+def defined_term(text: str) -> str:
+    """The words a glossary entry's name must be for the entry to be what the query asks for:
+    "what does neutropenia mean" asks for Neutropenia, "fever" for Fever (not Yellow fever)."""
+    return " ".join(w for w in words(text) if w not in STOPWORDS and w not in DEFINITION_WORDS)
+
+
+def _is_number(group: Group) -> bool:
+    return all(w.isdigit() for w in group.words())
+
+
+def _find(engine, query: Query, limit: int, offset: int, drug_ids=None) -> Found:
+    """Documents with every part of the query. If too few have them all, and every word of
+    the query is in some document, those with the rarer parts, most weight first; a word in no
+    document means the guides do not mention it, and nothing is found."""
+    term = defined_term(query.text)
+    hits, total = engine.find(query, limit, drug_ids, offset=offset, term=term)
+    if total >= min(limit, ENOUGH) or (total and len(query.groups) == 1):
+        engine.add_snippets(query, hits, True)
+        return Found(hits, total)
+    if len(query.groups) == 1:
+        counts, documents = [0], 0
+    else:
+        # Ranking every document with any one word is what costs at scale: only when needed.
+        counts, documents = engine.group_counts(query, drug_ids)
+    missing = [g for g, n in zip(query.groups, counts, strict=True) if not n]
+    if any(not _is_number(g) for g in missing):
+        return Found(missing=[g.label for g in missing if not _is_number(g)])
+    if missing:
+        # A number no document has ("take 21") is left out, not reported.
+        kept = [g for g in query.groups if g not in missing]
+        if not kept:
+            return Found()
+        return _find(engine, Query(query.text, kept, query.excluded), limit, offset, drug_ids)
+    # Each part weighs by how rare it is (inverse document frequency), and a result needs at
+    # least half the query's weight: a document with only "drink" is no answer to "can I
+    # drink alcohol", and "loss" never comes before "hair".
+    weights = [math.log(1 + documents / n) for n in counts]
+    hits, found = engine.find(query, limit, drug_ids, offset=offset, term=term, weights=weights)
+    engine.add_snippets(query, hits, False)
+    return Found(hits, found, partial=total == 0)
 
 
 def _drug_first(drug: Drug, hits: list[Hit]) -> list[Hit]:

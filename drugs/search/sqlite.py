@@ -16,6 +16,12 @@ WORDS = "drugs_searchword"
 WORDS_FTS = "drugs_searchword_fts"
 # BM25 weights of the columns (names, keywords, body): the A, B and C of PostgreSQL.
 WEIGHTS = "bm25(10.0, 4.0, 1.0)"
+# A glossary entry's rank counts this much of a drug's part's: everyday words ("fever") find the
+# side effects people mean before the definitions of medical words that contain them.
+GLOSSARY_FACTOR = 0.3
+# The kind is in the documents table only; SQLite builds this list once per statement (the
+# (kind, object_id) index serves it).
+GLOSSARY_IDS = f"SELECT id FROM {DOCS} WHERE kind = 'glossary' AND names <> %s"
 
 
 DOCS_COLUMNS = ["names", "keywords", "body"]
@@ -107,54 +113,98 @@ def _group(group) -> str:
     return "(" + " OR ".join(_alternative(a, p) for a, p in group.options()) + ")"
 
 
+def _excluding(query: Query, expression: str) -> str:
+    if query.excluded:
+        return f"({expression}) NOT ({' OR '.join(_string(e) for e in query.excluded)})"
+    return expression
+
+
 def match_expression(query: Query, require_all: bool) -> tuple[str, list[str]]:
     """The whole query as one MATCH expression, and one expression per group."""
     groups = [_group(g) for g in query.groups]
-    full = (" AND " if require_all else " OR ").join(groups)
-    if query.excluded:
-        full = f"({full}) NOT ({' OR '.join(_string(e) for e in query.excluded)})"
-    return full, groups
+    return _excluding(query, (" AND " if require_all else " OR ").join(groups)), groups
+
+
+def _restrict(drug_ids: list[int] | None) -> tuple[str, list]:
+    if not drug_ids:
+        return "", []
+    placeholders = ", ".join(["%s"] * len(drug_ids))
+    return f"AND rowid IN (SELECT id FROM {DOCS} WHERE drug_id IN ({placeholders}))", list(drug_ids)
 
 
 def find(
-    query: Query, limit: int, drug_ids: list[int] | None = None, require_all: bool = True
-) -> list[Hit]:
+    query: Query,
+    limit: int,
+    drug_ids: list[int] | None = None,
+    offset: int = 0,
+    term: str = "",
+    weights: list[float] | None = None,
+) -> tuple[list[Hit], int]:
+    """One page of the best documents, and how many match in all. Documents have every group
+    of the query; or, given `weights` (how much each group counts), groups weighing at least
+    half the total, most first. `term`: the glossary entry that is the query itself, which
+    ranks as any other document."""
+    require_all = weights is None
     full, groups = match_expression(query, require_all)
     params: list = []
-    # With any word allowed: how many of the query's parts a document matches comes first.
-    coverage = "0"
-    if not require_all and len(groups) > 1:
+    # With any word allowed: the weight of the query's parts a document matches comes first.
+    coverage, enough = "0", ""
+    if not require_all:
         coverage = " + ".join(
-            f"(rowid IN (SELECT rowid FROM {DOCS_FTS} WHERE {DOCS_FTS} MATCH %s))" for _ in groups
+            f"(rowid IN (SELECT rowid FROM {DOCS_FTS} WHERE {DOCS_FTS} MATCH %s)) * %s"
+            for _ in groups
         )
-        params += groups
-    params.append(full)
-    restrict = ""
-    if drug_ids:
-        restrict = (
-            f"AND rowid IN (SELECT id FROM {DOCS} "
-            f"WHERE drug_id IN ({', '.join(['%s'] * len(drug_ids))}))"
-        )
-        params += drug_ids
-    params.append(limit)
+        for group, weight in zip(groups, weights, strict=True):
+            params += [group, weight]
+    params += [term, GLOSSARY_FACTOR, full]
+    restrict, restrict_params = _restrict(drug_ids)
+    params += restrict_params
+    if not require_all:
+        enough = "AND coverage >= %s"
+        params.append(sum(weights) / 2)
+    params += [limit, offset]
     # Ranked on the FTS table alone; only the rows kept are joined to their documents (with
-    # thousands of matches, joining each one first costs more than ranking them).
+    # thousands of matches, joining each one first costs more than ranking them). bm25 is
+    # negative, best lowest: a glossary entry's is multiplied by a factor below 1.
     sql = f"""
-        SELECT d.id, d.kind, d.title, d.url, dr.slug, dr.name
+        SELECT d.id, d.kind, d.title, d.url, dr.slug, dr.name, f.total
         FROM (
-            SELECT rowid, rank, {coverage} AS coverage FROM {DOCS_FTS}
-            WHERE {DOCS_FTS} MATCH %s {restrict}
-            ORDER BY coverage DESC, rank, rowid
-            LIMIT %s
+            SELECT rowid, {coverage} AS coverage,
+                   rank * CASE WHEN rowid IN ({GLOSSARY_IDS}) THEN %s ELSE 1 END AS score,
+                   count(*) OVER () AS total
+            FROM {DOCS_FTS}
+            WHERE {DOCS_FTS} MATCH %s {restrict} {enough}
+            ORDER BY coverage DESC, score, rowid
+            LIMIT %s OFFSET %s
         ) AS f
         JOIN {DOCS} d ON d.id = f.rowid
         LEFT JOIN drugs_drug dr ON dr.id = d.drug_id
         WHERE d.drug_id IS NULL OR (dr.status = 'published' AND dr.revision_of_id IS NULL)
-        ORDER BY f.coverage DESC, f.rank, f.rowid
+        ORDER BY f.coverage DESC, f.score, f.rowid
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [Hit(*row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if not rows and offset:
+        # A page past the last: how many there are, from the first page.
+        return [], find(query, 1, drug_ids, 0, term, weights)[1]
+    return [Hit(*row[:6]) for row in rows], (rows[0][6] if rows else 0)
+
+
+def group_counts(query: Query, drug_ids: list[int] | None = None) -> tuple[list[int], int]:
+    """How many documents match each group of the query, and how many documents there are,
+    in one statement."""
+    _, groups = match_expression(query, True)
+    restrict, restrict_params = _restrict(drug_ids)
+    one = f"(SELECT count(*) FROM {DOCS_FTS} WHERE {DOCS_FTS} MATCH %s {restrict})"
+    params = [p for g in groups for p in (g, *restrict_params)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join([one] * len(groups) + [f"(SELECT count(*) FROM {DOCS})"]),
+            params,
+        )
+        *counts, documents = cursor.fetchone()
+    return list(counts), documents
 
 
 def add_snippets(query: Query, hits: list[Hit], require_all: bool) -> None:

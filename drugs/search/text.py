@@ -19,6 +19,7 @@ _STOPWORDS = """
     under until up very was we were what when where which while who whom why will with would
     you your yours yourself
     dont doesnt didnt isnt arent wasnt im ive id ill wont wouldnt shouldnt couldnt
+    ok okay
 """
 STOPWORDS = frozenset(_STOPWORDS.split())
 

@@ -319,10 +319,12 @@ class TestIndexStaysCurrent:
 
 
 def search_queries() -> int:
-    """Queries of a page or API search for two words that name no warning sign: the session's
-    and the content version's, the vocabulary, the signs, the words, the ranking; SQLite
-    fetches its snippets in one more."""
-    return 6 if connection.vendor == "postgresql" else 7
+    """Queries of a page or API search for two words that name no warning sign and that fewer
+    than 5 documents have both of: the content version (the page cache's key), the signs, the
+    vocabulary, the words, the ranking of those with both, how many documents have each word,
+    the ranking of those with the rarer, the published drugs (to name any with no match);
+    SQLite fetches its snippets in one more."""
+    return 8 if connection.vendor == "postgresql" else 9
 
 
 class TestSearchPage:
@@ -349,6 +351,10 @@ class TestSearchPage:
     def test_it_says_so_when_nothing_matches(self, client, drug):
         response = client.get(reverse("drugs:search"), {"q": "zebra"})
         assert response.status_code == 200
+        assert "do not mention zebra" in response.content.decode()
+
+    def test_it_says_so_when_a_query_has_no_words_to_search_for(self, client, drug):
+        response = client.get(reverse("drugs:search"), {"q": "can I"})
         assert "Nothing matched" in response.content.decode()
 
     def test_it_refuses_a_too_long_query_calmly(self, client, drug):
@@ -368,11 +374,25 @@ class TestSearchApi:
             response = client.get(reverse("drugs:api_search"), {"q": "numb hands", "limit": 2})
         assert response.status_code == 200
         body = response.json()
-        assert set(body) == {"query", "answers", "results"}
+        assert set(body) == {
+            "query",
+            "answers",
+            "not_mentioned",
+            "partial",
+            "unmatched_drugs",
+            "count",
+            "page",
+            "previous",
+            "next",
+            "results",
+        }
         assert body["query"] == "numb hands"
+        assert (body["count"], body["page"], body["previous"], body["next"]) == (1, 1, None, None)
+        assert (body["not_mentioned"], body["partial"], body["unmatched_drugs"]) == ([], False, [])
         assert len(body["results"]) == 1
         assert body["results"][0] == {
             "title": "Numb or tingling hands and feet",
+            "heading": "Numb or tingling hands and feet - Exampleamide",
             "url": "http://testserver/drugs/exampleamide/#side-effect-numbness-tingling",
             "drug": "exampleamide",
             "kind": "side-effect",
@@ -404,7 +424,8 @@ class TestSearchApi:
     @pytest.mark.parametrize(
         "params",
         [{}, {"q": ""}, {"q": "   "}, {"q": "\x00"}, {"q": "x" * (MAX_QUERY_LENGTH + 1)},
-         {"q": "tired", "limit": "0"}, {"q": "tired", "limit": "many"}, {"q": "tired", "limit": "51"}],
+         {"q": "tired", "limit": "0"}, {"q": "tired", "limit": "many"}, {"q": "tired", "limit": "51"},
+         {"q": "tired", "page": "0"}, {"q": "tired", "page": "two"}, {"q": "tired", "page": "51"}],
     )  # fmt: skip
     def test_it_refuses_bad_requests_with_a_json_error(self, client, db, params):
         response = client.get(reverse("drugs:api_search"), params)

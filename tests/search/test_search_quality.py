@@ -4,11 +4,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.urls import reverse
 
 from drugs.search import search
 
 CASES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text())
-QUERIES = CASES["queries"]
+QUERIES = [c for c in CASES["queries"] if c.get("expect") != "not_mentioned"]
+NOT_MENTIONED = [c for c in CASES["queries"] if c.get("expect") == "not_mentioned"]
 SIGNS = CASES["signs"]
 REQUIRED = 0.9
 
@@ -23,7 +25,10 @@ def answers(case, result) -> bool:
 
 
 def test_the_query_list_is_big_and_varied():
-    assert len(QUERIES) >= 40
+    assert len(QUERIES) >= 80
+    assert len(NOT_MENTIONED) >= 8
+    assert sum(bool(c.get("answer_first")) for c in SIGNS) >= 25
+    assert {c["expect"] for c in CASES["queries"] if "expect" in c} == {"not_mentioned"}
     assert {c["kind"] for c in QUERIES} == {
         "drug",
         "side-effect",
@@ -65,6 +70,16 @@ def test_every_result_link_lands_on_an_element_of_the_page(client, real_content)
         assert f'id="{fragment}"' in pages[path], doc.url
 
 
+@pytest.mark.parametrize("case", NOT_MENTIONED, ids=[c["query"] for c in NOT_MENTIONED])
+def test_a_topic_no_source_covers_gets_the_not_mentioned_answer(client, real_content, case):
+    response = search(case["query"])
+    assert response.results == [], [r.heading for r in response.results]
+    assert response.not_mentioned == case["words"]
+    html = client.get(reverse("drugs:search"), {"q": case["query"]}).content.decode()
+    assert f"do not mention {' or '.join(case['words'])}." in html
+    assert 'class="search-result"' not in html
+
+
 @pytest.mark.parametrize("case", SIGNS, ids=[c["query"] for c in SIGNS])
 def test_a_warning_sign_gets_each_drugs_own_answer_first(real_content, case):
     answers = search(case["query"]).answers
@@ -77,13 +92,30 @@ def test_a_warning_sign_gets_each_drugs_own_answer_first(real_content, case):
     # Each drug says its own level in words.
     for drug in first.drugs:
         assert drug.rules and all(r.label for r in drug.rules)
+    if "crossed" in case:
+        past = {d.slug for d in first.drugs if any(r.crossed for r in d.rules)}
+        assert past == set(case["crossed"])
+
+
+ANSWER_FIRST = [c for c in SIGNS if c.get("answer_first")]
+
+
+@pytest.mark.parametrize("case", ANSWER_FIRST, ids=[c["query"] for c in ANSWER_FIRST])
+def test_the_answer_box_comes_first_on_the_page_and_in_the_api(client, real_content, case):
+    html = client.get(reverse("drugs:search"), {"q": case["query"]}).content.decode()
+    box = html.index(f'id="answer-{case["answer"]}"')
+    assert html.index('id="answer-') == box
+    for marker in ('class="search-result"', "do not mention", "Nothing matched"):
+        assert marker not in html[:box]
+    data = client.get(reverse("drugs:api_search"), {"q": case["query"]}).json()
+    assert data["answers"][0]["sign"] == case["answer"]
 
 
 def test_the_temperature_answer_shows_each_drug_on_the_page_and_in_the_api(client, real_content):
     from django.urls import reverse
 
     page = client.get(reverse("drugs:search"), {"q": "37.8"}).content.decode()
-    answer = page[page.index("What to do: a high temperature") :]
+    answer = page[page.index("What to do: a temperature of 37.8°C") :]
     assert answer.index("Pomalidomide") < answer.index("above 37.5°C")
     assert answer.index("Lenalidomide") < answer.index("above 38°C")
     assert (
