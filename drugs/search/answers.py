@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from django.db.models import Q
 
-from drugs.models import Drug, HelpRule, Sign, Urgency
-from drugs.pages.anchors import drug_url, precaution_anchor, side_effect_anchor
+from drugs.models import Drug, HelpRule, SectionKind, Sign, Urgency
+from drugs.pages.anchors import drug_url, precaution_anchor, section_anchor, side_effect_anchor
 from drugs.pages.care import contact_line
 from drugs.search.text import keywords, words
 
@@ -92,6 +92,14 @@ class SignAnswer:
     drugs: list[DrugAnswer]
     # Published drugs whose sources give no rule for this sign (names).
     unlisted: list[str] = field(default_factory=list)
+    # Each of those drugs' own "when to get help" list, by name: the sign may be there in
+    # other words (no rule for "feeling breathless", one for "trouble breathing").
+    help_urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unlisted_links(self) -> list[tuple[str, str]]:
+        return [(name, self.help_urls.get(name, "")) for name in self.unlisted]
+
     # The temperature the query is, as typed ("37.8°C"), if it is one.
     temperature: str = ""
 
@@ -118,6 +126,7 @@ class SignAnswer:
             "name": self.name,
             "temperature": self.temperature or None,
             "unlisted": self.unlisted,
+            "unlisted_help_urls": self.help_urls,
             "drugs": [
                 {
                     "drug": d.slug,
@@ -320,12 +329,18 @@ def sign_answers(text: str) -> list[SignAnswer]:
             # A crossed threshold first, then the most urgent.
             d.rules.sort(key=lambda r: (not r.crossed, Urgency.rank(r.urgency)))
         unlisted = sorted(name for s, name in drug_names.items() if s not in by_sign[slug])
-        answer = SignAnswer(slug, names[slug], drugs, unlisted)
+        help_urls = {
+            name: drug_url(s, section_anchor(SectionKind.GETTING_HELP))
+            for s, name in drug_names.items()
+            if s not in by_sign[slug]
+        }
+        answer = SignAnswer(slug, names[slug], drugs, unlisted, help_urls)
         if degrees is not None:
             answer.temperature = _degrees(degrees)
         answers.append(answer)
     # The most urgent sign first; a query naming many signs gets the few that matter most.
-    answers.sort(key=lambda a: Urgency.rank(a.urgency))
+    # Among equals, the sign every medicine gives advice for comes before one some do not.
+    answers.sort(key=lambda a: (Urgency.rank(a.urgency), len(a.unlisted)))
     return answers[:MAX_ANSWERS]
 
 

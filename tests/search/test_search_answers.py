@@ -412,3 +412,32 @@ class TestSignPhrases:
         HelpRuleFactory(side_effect=effect(drug, "infection", "Infection", "Ill."), sign=unwell)
         assert sign_answers("feeling tired all the time") == []
         assert [a.slug for a in sign_answers("feeling ill")] == ["feeling-unwell"]
+
+
+@pytest.mark.django_db
+class TestNoDrugIsToldLessThanItsSources:
+    """A sign one drug words differently must still bring up that drug's own rule."""
+
+    @pytest.mark.parametrize(
+        ("query", "sign", "level"),
+        [
+            ("breathless", "trouble-breathing", "immediate"),
+            ("short of breath", "trouble-breathing", "immediate"),
+            ("rash", "allergic-reaction", "urgent"),
+            ("confused", "sudden-dizziness-or-confusion", "urgent"),
+        ],
+    )
+    def test_lenalidomide_gets_its_own_rule(self, real_content, query, sign, level):
+        answers = {a.slug: a for a in sign_answers(query)}
+        assert sign in answers, list(answers)
+        lenalidomide = [d for d in answers[sign].drugs if d.slug == "lenalidomide"]
+        assert lenalidomide and lenalidomide[0].rules[0].urgency == level
+        assert list(answers)[0] == sign or answers[sign].urgency != "immediate"
+
+    def test_a_drug_without_the_exact_sign_is_sent_to_its_own_help_list(
+        self, client, real_content
+    ):
+        html = client.get(reverse("drugs:search"), {"q": "breathless"}).content.decode()
+        assert "has no advice under this exact sign" in html
+        assert "/drugs/lenalidomide/#" in html
+        assert "do not list" not in html
