@@ -40,8 +40,6 @@ from drugs.pages.figures import Figure
 from drugs.pages.glossary_links import GlossaryMarker
 
 HANDLING_KINDS = {PrecautionKind.HANDLING, PrecautionKind.STORAGE}
-# The levels of "what to do" that mean calling someone straight away.
-CALL_NOW = {Urgency.IMMEDIATE, Urgency.URGENT}
 
 
 PREGNANCY_KINDS = {PrecautionKind.PREGNANCY_PREVENTION, PrecautionKind.BREASTFEEDING}
@@ -50,12 +48,14 @@ PREGNANCY_KINDS = {PrecautionKind.PREGNANCY_PREVENTION, PrecautionKind.BREASTFEE
 # How many of the most common side effects the key facts name.
 KEY_FACTS_EFFECTS = 6
 
-# On the side effects part, a band with more entries than this folds into a <details>, except
-# the first (most common) band, which stays open: the effects a reader most likely has are in
-# view, and the lenalidomide part (60 effects) fits in 10 phone screens. Six entries are about
-# two phone screens, short enough to leave open. Every entry keeps its own id, and browsers
-# open a folded band when a link or find-in-page targets an entry inside it (static/js/guide.js
-# does the same for browsers that do not). The whole guide never folds: it is for printing.
+# On the side effects part, a band with more entries than this shows each entry as its own
+# <details>: the band reads as a list of names (each saying when some of its signs mean calling
+# someone), and a reader opens the one they have. Open, an entry is about 500px on a phone, so
+# lenalidomide's 29 common effects alone would be 18 phone screens; folded, its 60 effects fit in
+# under 10. Bands of up to 6 stay open: two or three screens. Each entry keeps its id on its
+# <details>, which browsers open when a link or find-in-page targets it (static/js/guide.js does
+# the same where they do not). The whole guide never folds: it is for printing and reading in
+# one go.
 FOLD_OVER = 6
 
 HANDLING_ANCHOR = "handling-and-storage"
@@ -154,17 +154,14 @@ class EffectEntry:
     figure: Figure | None
     prose: Prose
     actions: list[Action] = field(default_factory=list)
-    # Where a link to the entry goes from the page shown (set by DrugPage).
+    # Where a link to the entry goes from the page shown, and (when folded) the glossary words
+    # it explains itself (both set by DrugPage).
     href: str = ""
+    words: list[GlossaryTerm] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
         return side_effect_anchor(self.item.effect.slug)
-
-    @property
-    def calls_now(self) -> bool:
-        """Whether any of its signs means calling 999 or the team now."""
-        return any(action.urgency in CALL_NOW for action in self.actions)
 
 
 @dataclass
@@ -173,11 +170,6 @@ class BandGroup:
     effects: list[EffectEntry]
     href: str = ""
     folded: bool = False
-
-    @property
-    def calling_now(self) -> int:
-        """How many of its effects have a sign to call 999 or the team now about."""
-        return sum(entry.calls_now for entry in self.effects)
 
     @property
     def anchor(self) -> str:
@@ -371,11 +363,7 @@ class DrugPage:
             for group in block.groups:
                 group.href = self.href(group.anchor)
                 # Folding is for the side effects part alone (see FOLD_OVER).
-                group.folded = (
-                    not self.whole_guide
-                    and group is not block.groups[0]
-                    and len(group.effects) > FOLD_OVER
-                )
+                group.folded = not self.whole_guide and len(group.effects) > FOLD_OVER
                 for entry in group.effects:
                     entry.href = self.href(entry.anchor)
             for entry in block.precautions:
@@ -386,6 +374,11 @@ class DrugPage:
                         item.entries = [
                             (title, self.href(anchor)) for title, anchor in item.entries
                         ]
+
+    @property
+    def folds(self) -> bool:
+        """Whether any band on the page shows its entries folded."""
+        return any(group.folded for group in self.side_effect_groups)
 
     @property
     def help_href(self) -> str:
@@ -445,21 +438,32 @@ class DrugPage:
     # Glossary words: the first use of each on the page shown links to its definition.
 
     def _mark_words(self, glossary_terms: Iterable[GlossaryTerm]) -> list[GlossaryTerm]:
-        """Mark the prose shown, in page order; the words used, first use first."""
+        """Mark the prose shown, in page order; the words the page's own list explains.
+
+        A folded side effect explains the words it first uses at its own end (entry.words), so
+        they cost no room until it is opened; the page's list, at its end, explains the rest.
+        """
         marker = GlossaryMarker(glossary_terms)
+        in_entries: set[str] = set()
         for block in self.blocks:
-            for prose in self._proses(block):
-                prose.html = marker.mark(prose.html)
-                for note in prose.notes:
-                    note.html = marker.mark(note.html)
-        return marker.used
+            if block.prose:
+                self._mark(marker, block.prose)
+            for entry in block.precautions:
+                self._mark(marker, entry.prose)
+            for group in block.groups:
+                for entry in group.effects:
+                    first = len(marker.used)
+                    self._mark(marker, entry.prose)
+                    if group.folded:
+                        entry.words = marker.used[first:]
+                        in_entries.update(term.slug for term in entry.words)
+        return [term for term in marker.used if term.slug not in in_entries]
 
     @staticmethod
-    def _proses(block: Block) -> list[Prose]:
-        proses = [block.prose] if block.prose else []
-        proses += [entry.prose for entry in block.precautions]
-        proses += [entry.prose for group in block.groups for entry in group.effects]
-        return proses
+    def _mark(marker: GlossaryMarker, prose: Prose) -> None:
+        prose.html = marker.mark(prose.html)
+        for note in prose.notes:
+            note.html = marker.mark(note.html)
 
     @property
     def contents(self) -> list[tuple[str, str]]:
