@@ -83,6 +83,12 @@ PART_LAYOUT: list[tuple[str, str, tuple[str, ...]]] = [
 PART_SLUGS = frozenset(slug for slug, _, _ in PART_LAYOUT if slug != OVERVIEW)
 
 
+def guide_parts(drug: Drug) -> list[Part]:
+    """The pages of a drug's guide (loaded with_monograph()), overview first, as its contents
+    list gives them."""
+    return DrugPage(drug, []).parts
+
+
 class UnknownPart(LookupError):
     """The drug's guide has no such part (never had, or has no content for it)."""
 
@@ -380,21 +386,33 @@ class DrugPage:
         """Whether any band on the page shows its entries folded."""
         return any(group.folded for group in self.side_effect_groups)
 
+    def part_href(self, anchor: str) -> str:
+        """A link to the top of the part holding a block: its page, or its place on this one."""
+        part = self.part_of.get(anchor)
+        if self.whole_guide or part is None or part == self.part.slug:
+            return f"#{anchor}"
+        return part_url(self.drug.slug, part)
+
     @property
     def help_href(self) -> str:
-        return self.href(SectionKind.GETTING_HELP)
+        return self.part_href(SectionKind.GETTING_HELP)
 
     @property
     def how_to_take_href(self) -> str:
-        return self.href(SectionKind.HOW_TO_TAKE)
+        return self.part_href(SectionKind.HOW_TO_TAKE)
 
     @property
     def side_effects_href(self) -> str:
-        return self.href(SectionKind.SIDE_EFFECTS)
+        return self.part_href(SectionKind.SIDE_EFFECTS)
 
     @property
     def sources_href(self) -> str:
-        return self.href(SOURCES_ANCHOR)
+        return self.part_href(SOURCES_ANCHOR)
+
+    @property
+    def url(self) -> str:
+        """The path of the page shown."""
+        return self.part.url if self.part else self.whole_guide_url
 
     @property
     def whole_guide_url(self) -> str:

@@ -45,8 +45,8 @@ def render_guide(
     except UnknownPart:
         raise Http404("This guide has no such part") from None
     # The overview and the whole guide describe the drug for search engines; a part is a page
-    # of the overview's, which lists it (hasPart).
-    described = part in (OVERVIEW, WHOLE_GUIDE)
+    # of the overview's, which lists it (hasPart). A preview is for editors, never indexed.
+    described = part in (OVERVIEW, WHOLE_GUIDE) and not preview
     response = render(
         request,
         TEMPLATES.get(part, PART_TEMPLATE),
