@@ -236,7 +236,9 @@ class TestOldLinks:
     def test_every_side_effect_and_precaution_keeps_its_old_id(self, client, real_content, slug):
         drug = models.Drug.objects.with_monograph().get(slug=slug)
         overview = main_html(client.get(overview_url(slug)))
-        anchors = [(side_effect_anchor(i.effect.slug), "side-effects") for i in drug.side_effects.all()]
+        anchors = [
+            (side_effect_anchor(i.effect.slug), "side-effects") for i in drug.side_effects.all()
+        ]
         for precaution in drug.precautions.all():
             part = {
                 models.PrecautionKind.HANDLING: "how-to-take",
@@ -292,7 +294,10 @@ class TestSideEffectsPart:
         for number in range(FOLD_OVER + 1):
             assert f'<details id="side-effect-extra-{number}" class="effect effect--fold">' in html
         entry = entry_html(html, "side-effect-extra-0")
-        assert "<summary><h4>Extra effect 0</h4> <span class=\"fold-note\">Some signs mean: call your team now</span></summary>" in entry
+        assert (
+            '<summary><h4>Extra effect 0</h4> <span class="fold-note">Some signs mean: call your team now</span></summary>'
+            in entry
+        )
         assert "<strong>Call your team now</strong> if:" in entry
         # The common band has 1 effect: open, as before.
         assert '<div id="side-effect-constipation" class="effect">' in html
@@ -391,8 +396,13 @@ class TestDescribedForSearchEnginesAndApps:
     def test_the_api_lists_the_guides_pages(self, client):
         full_drug()
         data = client.get(reverse("drugs:api_drug", args=["testamide"])).json()
-        assert data["parts"] == [{"title": "Overview", "url": f"http://testserver{overview_url()}"}] + [
-            {"title": title.replace(" and breastfeeding", ""), "url": f"http://testserver{part_url(part)}"}
+        assert data["parts"] == [
+            {"title": "Overview", "url": f"http://testserver{overview_url()}"}
+        ] + [
+            {
+                "title": title.replace(" and breastfeeding", ""),
+                "url": f"http://testserver{part_url(part)}",
+            }
             for part, title in PARTS
         ]
         assert data["whole_guide_url"] == f"http://testserver{whole_url()}"

@@ -391,9 +391,7 @@ class TestGlossaryMarker:
 
     def test_longer_terms_win(self):
         marker = self.marker(("blood", "Blood", []), ("wbc", "White blood cells", []))
-        assert 'href="#word-wbc">white blood cells</a>' in marker.mark(
-            "<p>white blood cells</p>"
-        )
+        assert 'href="#word-wbc">white blood cells</a>' in marker.mark("<p>white blood cells</p>")
 
 
 class TestSideEffectPages:
