@@ -330,6 +330,20 @@ class DrugPage:
         return self.part is not None and self.part.slug == OVERVIEW
 
     @property
+    def on_help_part(self) -> bool:
+        """Whether the page is "When to get help" itself (it needs no link to itself)."""
+        return self.part is not None and SectionKind.GETTING_HELP in self.part_anchors
+
+    @property
+    def on_sources_part(self) -> bool:
+        """Whether the page is the sources part (which gives the review dates in full)."""
+        return self.part is not None and SOURCES_ANCHOR in self.part_anchors
+
+    @property
+    def part_anchors(self) -> set[str]:
+        return {block.anchor for block in self.part.blocks} if self.part else set()
+
+    @property
     def previous_part(self) -> Part | None:
         index = self.parts.index(self.part) if self.part else 0
         return self.parts[index - 1] if self.part and index > 0 else None

@@ -184,7 +184,7 @@ class TestDrugPage:
         full_drug()
         response = client.get(self.whole())
         text = text_of(response)
-        section = text[text.index("Every sign to act on from this page") :]
+        section = text[text.index("Every sign to act on from this guide") :]
         levels = [
             section.index("Call 999 if:"),
             section.index("Call your team now if:"),
