@@ -345,15 +345,18 @@ class DrugPage:
 
     @property
     def previous_part(self) -> Part | None:
-        index = self.parts.index(self.part) if self.part else 0
-        return self.parts[index - 1] if self.part and index > 0 else None
+        index = self._index()
+        return self.parts[index - 1] if index else None
 
     @property
     def next_part(self) -> Part | None:
+        index = self._index()
+        return self.parts[index + 1] if index is not None and index + 1 < len(self.parts) else None
+
+    def _index(self) -> int | None:
         if self.part is None:
             return None
-        index = self.parts.index(self.part)
-        return self.parts[index + 1] if index + 1 < len(self.parts) else None
+        return next(i for i, part in enumerate(self.parts) if part is self.part)
 
     @cached_property
     def part_of(self) -> dict[str, str]:
@@ -370,12 +373,13 @@ class DrugPage:
                     where[entry.anchor] = part.slug
         return where
 
-    def href(self, anchor: str) -> str:
-        """A link to an anchor from the page shown: on the page itself, or on its own part."""
+    def href(self, anchor: str, *, to_part: bool = False) -> str:
+        """A link to an anchor from the page shown: on the page itself, or on its own part
+        (to the part's top with to_part, for links to a whole part)."""
         part = self.part_of.get(anchor)
         if self.whole_guide or part is None or part == self.part.slug:
             return f"#{anchor}"
-        return part_url(self.drug.slug, part, anchor)
+        return part_url(self.drug.slug, part, "" if to_part else anchor)
 
     def _link_entries(self) -> None:
         """Give each entry, band and care card line the link it has from this page."""
@@ -400,28 +404,21 @@ class DrugPage:
         """Whether any band on the page shows its entries folded."""
         return any(group.folded for group in self.side_effect_groups)
 
-    def part_href(self, anchor: str) -> str:
-        """A link to the top of the part holding a block: its page, or its place on this one."""
-        part = self.part_of.get(anchor)
-        if self.whole_guide or part is None or part == self.part.slug:
-            return f"#{anchor}"
-        return part_url(self.drug.slug, part)
-
     @property
     def help_href(self) -> str:
-        return self.part_href(SectionKind.GETTING_HELP)
+        return self.href(SectionKind.GETTING_HELP, to_part=True)
 
     @property
     def how_to_take_href(self) -> str:
-        return self.part_href(SectionKind.HOW_TO_TAKE)
+        return self.href(SectionKind.HOW_TO_TAKE, to_part=True)
 
     @property
     def side_effects_href(self) -> str:
-        return self.part_href(SectionKind.SIDE_EFFECTS)
+        return self.href(SectionKind.SIDE_EFFECTS, to_part=True)
 
     @property
     def sources_href(self) -> str:
-        return self.part_href(SOURCES_ANCHOR)
+        return self.href(SOURCES_ANCHOR, to_part=True)
 
     @property
     def url(self) -> str:
