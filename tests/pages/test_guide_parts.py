@@ -231,6 +231,20 @@ class TestOverview:
         assert "You may get infections more easily." not in text
 
 
+class TestWhenToGetHelpPart:
+    def test_the_signs_come_first_before_the_prose_and_the_contents(self, client):
+        full_drug()
+        html = main_html(client.get(part_url("when-to-get-help")))
+        signs = html.index("Call 999 if:")
+        assert signs < html.index("Text of getting-help")
+        assert signs < html.index('class="contents guide-nav"')
+
+    def test_a_part_with_one_block_of_its_own_name_has_one_heading(self, client, real_content):
+        html = main_html(client.get(part_url("when-to-get-help", "lenalidomide")))
+        assert "When to get help</h2>" not in html
+        assert '<section id="getting-help" aria-labelledby="page-h">' in html
+
+
 class TestOldLinks:
     """Links made before the guide had parts, /drugs/<slug>/#<id>, still lead to their entry."""
 
