@@ -16,7 +16,8 @@ from drugs.models import (
     SectionKind,
     Source,
 )
-from drugs.pages.drug import source_names
+from drugs.pages.anchors import WHOLE_GUIDE, absolute_url, part_url
+from drugs.pages.drug import guide_parts, source_names
 
 API_VERSION = 1
 # Sections in page order, whatever order the monograph wrote them in.
@@ -101,7 +102,7 @@ def _side_effect(item: DrugSideEffect, request: HttpRequest) -> dict:
         "effect": {
             "slug": item.effect.slug,
             "name": item.effect.name,
-            "url": request.build_absolute_uri(item.effect.get_absolute_url()),
+            "url": absolute_url(request, item.effect.get_absolute_url()),
         },
         "band": _band(item.band),
         "figure": figure,
@@ -151,8 +152,8 @@ def _summary(drug: Drug, request: HttpRequest) -> dict:
         "summary": drug.summary,
         "last_reviewed": _date(drug.last_reviewed),
         "next_review_due": _date(drug.next_review_due),
-        "url": request.build_absolute_uri(drug.get_absolute_url()),
-        "api_url": request.build_absolute_uri(reverse("drugs:api_drug", args=[drug.slug])),
+        "url": absolute_url(request, drug.get_absolute_url()),
+        "api_url": absolute_url(request, reverse("drugs:api_drug", args=[drug.slug])),
     }
 
 
@@ -195,5 +196,11 @@ def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
         "side_effects": [_side_effect(item, request) for item in side_effects],
         "precautions": [_precaution(item) for item in drug.precautions.all()],
         "sources": [_source(source) for source in source_names(drug.sources.all())],
+        # The guide's pages, as the overview's contents list gives them.
+        "parts": [
+            {"title": part.title, "url": absolute_url(request, part.url)}
+            for part in guide_parts(drug)
+        ],
+        "whole_guide_url": absolute_url(request, part_url(drug.slug, WHOLE_GUIDE)),
     }
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

@@ -9,6 +9,8 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from drugs.models import Drug, SideEffect
+from drugs.pages.anchors import WHOLE_GUIDE, part_url
+from drugs.pages.drug import guide_parts
 
 
 class SiteSitemap(Sitemap):
@@ -41,11 +43,8 @@ class DrugSitemap(SiteSitemap):
     """Every page of every published drug."""
 
     def items(self):
-        return [
-            (drug, url)
-            for drug in Drug.objects.published().order_by("slug")
-            for url in drug_urls(drug)
-        ]
+        drugs = Drug.objects.published().with_monograph().order_by("slug")
+        return [(drug, url) for drug in drugs for url in drug_urls(drug)]
 
     def location(self, item):
         return item[1]
@@ -55,8 +54,9 @@ class DrugSitemap(SiteSitemap):
 
 
 def drug_urls(drug: Drug) -> list[str]:
-    """The drug's public pages: its guide, and each part once the guide is split into parts."""
-    return [drug.get_absolute_url()]
+    """The drug's public pages (loaded with_monograph()): the overview, each part it has
+    content for, and the whole guide."""
+    return [part.url for part in guide_parts(drug)] + [part_url(drug.slug, WHOLE_GUIDE)]
 
 
 class SideEffectSitemap(SiteSitemap):

@@ -29,8 +29,8 @@ class TestDrugList:
             "summary": "A capsule used to treat myeloma.",
             "last_reviewed": "2026-11-01",
             "next_review_due": "2099-11-01",
-            "url": "http://testserver/drugs/testamide/",
-            "api_url": "http://testserver/api/v1/drugs/testamide/",
+            "url": "https://meds.example.org/drugs/testamide/",
+            "api_url": "https://meds.example.org/api/v1/drugs/testamide/",
         }
 
     def test_it_refuses_writes(self, client):
@@ -109,4 +109,4 @@ def test_effects_link_to_their_cross_drug_page(client):
     full_drug()
     data = client.get(reverse("drugs:api_drug", args=["testamide"])).json()
     url = data["side_effects"][0]["effect"]["url"]
-    assert url == "http://testserver" + reverse("drugs:side_effect", args=["constipation"])
+    assert url == "https://meds.example.org" + reverse("drugs:side_effect", args=["constipation"])

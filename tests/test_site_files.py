@@ -55,10 +55,13 @@ class TestRootFiles:
         live = DrugFactory(slug="liveamide")
         DrugSideEffectFactory(drug=live)
         DrugFactory(slug="draftamide", status="draft")
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(12):
             response = client.get(reverse("sitemap"))
         xml = response.content.decode()
         assert "https://meds.example.org" + live.get_absolute_url() in xml
+        assert "https://meds.example.org" + reverse("drugs:guide", args=[live.slug]) in xml
+        side_effects = reverse("drugs:part", args=[live.slug, "side-effects"])
+        assert "https://meds.example.org" + side_effects in xml
         assert "https://meds.example.org" + reverse("drugs:glossary") in xml
         assert "https://meds.example.org" + live.side_effects.get().effect.get_absolute_url() in xml
         assert "draftamide" not in xml

@@ -1,4 +1,4 @@
-"""Mark the first use of each glossary word on a page, so its definition is one link away."""
+"""Mark the first use of each glossary word on a page, linked to its definition at the page's end."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,6 +17,16 @@ _TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^>"']|"[^"]*"|'[^']*')*>"""
 # and abbreviations read badly with a link in them.
 _SKIP = {"a", "abbr", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "dfn"}
 _VOID = {"br", "hr", "img", "wbr"}
+
+
+def definition_anchor(term_slug: str) -> str:
+    """The id of a word's entry in the page's "Words used on this page" list."""
+    return f"word-{term_slug}"
+
+
+def use_anchor(term_slug: str) -> str:
+    """The id of a word's first (linked) use on the page, where its definition links back to."""
+    return f"term-{term_slug}"
 
 
 def _trie_pattern(words) -> str:
@@ -53,10 +62,10 @@ def _compiled(words: tuple[str, ...]) -> re.Pattern:
 class GlossaryMarker:
     """Marks the first use on a page of each term or alias, across fragments given in page order.
 
-    The mark is a plain link to the term's entry in the glossary: its definition is one
-    click away without JavaScript, and screen readers announce it as a link named by the word
-    itself. (A word list on the page, with aria-describedby, would add about 14 KB to the
-    longest drug page, a quarter of its size budget.)
+    The mark links to the word's definition in the page's own "Words used on this page" list
+    (`#word-<slug>`), which links back to it (`#term-<slug>`): the reader never leaves the page
+    and needs no JavaScript. Only the first use is linked, which keeps the tab stops few.
+    `used` lists the terms marked, in the order they were first used.
     """
 
     def __init__(
@@ -64,9 +73,9 @@ class GlossaryMarker:
         terms: Iterable[GlossaryTerm],
         href: Callable[[GlossaryTerm], str] | None = None,
     ):
-        glossary = reverse("drugs:glossary")
-        self.href = href or (lambda term: f"{glossary}#{term.slug}")
+        self.href = href or (lambda term: f"#{definition_anchor(term.slug)}")
         self._used_slugs: set[str] = set()
+        self.used: list[GlossaryTerm] = []
         self._by_word: dict[str, GlossaryTerm] = {}
         for term in terms:
             for word in [term.term, *term.aliases]:
@@ -112,4 +121,8 @@ class GlossaryMarker:
         if term.slug in self._used_slugs:
             return word
         self._used_slugs.add(term.slug)
-        return f'<a class="term" href="{escape(self.href(term))}">{word}</a>'
+        self.used.append(term)
+        return (
+            f'<a class="term" id="{use_anchor(term.slug)}" href="{escape(self.href(term))}">'
+            f"{word}</a>"
+        )

@@ -22,10 +22,10 @@ from drugs.models import (
     SideEffect,
     help_rules_prefetch,
 )
-from drugs.pages.anchors import drug_url, section_anchor
+from drugs.pages import guide
+from drugs.pages.anchors import WHOLE_GUIDE, drug_url, section_anchor
 from drugs.pages.az import OTHER, letter_of, sort_key
 from drugs.pages.compare import COMPARE_MAX, CompareChoice, compare_groups
-from drugs.pages.drug import DrugPage
 from drugs.pages.feedback import (
     FeedbackForm,
     FollowUpForm,
@@ -87,32 +87,14 @@ def drug_list(request: HttpRequest) -> HttpResponse:
 
 
 def drug_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    drug = get_object_or_404(Drug.objects.published().with_monograph(), slug=slug)
-    return render_drug_page(request, drug)
+    """The guide's overview, at the drug's own URL (its parts: drugs.pages.guide)."""
+    return guide.overview(request, slug)
 
 
 def render_drug_page(request: HttpRequest, drug: Drug, *, preview: bool = False) -> HttpResponse:
-    """The full drug page for a drug loaded with Drug.objects.with_monograph().
-
-    With preview=True (the editors' draft preview) the page says it is a preview, carries no
-    feedback form and asks search engines not to index it.
-    """
-    page = DrugPage(drug, GlossaryTerm.objects.all())
-    url = request.build_absolute_uri(drug.get_absolute_url())
-    response = render(
-        request,
-        "drugs/drug_detail.html",
-        {
-            "drug": drug,
-            "page": page,
-            "preview": preview,
-            "canonical_url": url,
-            "json_ld": page.json_ld(url),
-        },
-    )
-    if preview:
-        response["X-Robots-Tag"] = "noindex"
-    return response
+    """The whole guide on one page for a drug loaded with Drug.objects.with_monograph(): what
+    the editors' draft preview (preview=True) shows."""
+    return guide.render_guide(request, drug, WHOLE_GUIDE, preview=preview)
 
 
 def side_effect_list(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from drugs.pages.anchors import absolute_url
 from drugs.search import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -106,14 +107,14 @@ def api_search(request: HttpRequest) -> JsonResponse:
     results = [r.as_json() for r in response.results]
     for result in results:
         # Absolute, like every address in the API (docs/api.md).
-        result["url"] = request.build_absolute_uri(result["url"])
+        result["url"] = absolute_url(request, result["url"])
     answers = [a.as_json() for a in response.answers]
     for answer in answers:
         for drug in answer["drugs"]:
             for rule in drug["rules"]:
-                rule["url"] = request.build_absolute_uri(rule["url"])
+                rule["url"] = absolute_url(request, rule["url"])
     links = {
-        key: request.build_absolute_uri(url) if url else None
+        key: absolute_url(request, url) if url else None
         for key, url in pages(response, "drugs:api_search", limit).items()
     }
     return JsonResponse(

@@ -16,8 +16,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from drugs.models import Drug, Feedback, GlossaryTerm, SideEffect
+from drugs.models import Drug, Feedback, SideEffect
+from drugs.pages.anchors import precaution_anchor, side_effect_anchor
+from drugs.pages.drug import guide_parts
 from drugs.pages.feedback import answer_token
+from tests.browser.test_handout_pdf import page_count
 from tests.conftest import FIXTURE_CONTENT, require_tool, running_in_ci
 
 NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
@@ -25,6 +28,11 @@ AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 NARROWEST = 320
+# A phone: each part of a guide is at most 10 screens of 800px, and the overview's help
+# summary is on the first screen.
+PHONE = 390
+PART_MAX_HEIGHT = 8_000
+FIRST_SCREEN = 900
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +57,10 @@ def page_urls() -> dict[str, str]:
     drugs = list(Drug.objects.published().values_list("slug", flat=True))
     effect = SideEffect.objects.published().order_by("slug").first()
     urls = {"home": reverse("drugs:home"), "drug list": reverse("drugs:list")}
-    for slug in drugs:
-        urls[f"drug {slug}"] = reverse("drugs:detail", args=[slug])
+    for drug in Drug.objects.published().with_monograph():
+        for part in guide_parts(drug):
+            urls[f"drug {drug.slug} {part.slug or 'overview'}"] = part.url
+        urls[f"drug {drug.slug} whole guide"] = reverse("drugs:guide", args=[drug.slug])
     urls |= {
         "side effects": reverse("drugs:side_effects"),
         "side effect": reverse("drugs:side_effect", args=[effect.slug]),
@@ -123,50 +133,129 @@ def test_no_page_scrolls_sideways_at_320px(site, page):
     assert not wide, f"pages wider than {NARROWEST}px: {wide}"
 
 
-def test_the_drug_page_shows_everything_without_javascript(site, browser):
+def guide_pages(drug) -> list[str]:
+    return [part.url for part in guide_parts(drug)] + [reverse("drugs:guide", args=[drug.slug])]
+
+
+def test_each_part_fits_in_10_phone_screens_with_help_on_the_first(site, page):
+    page.set_viewport_size({"width": PHONE, "height": FIRST_SCREEN})
+    tall, late = {}, {}
+    for drug in Drug.objects.published().with_monograph():
+        for part in guide_parts(drug):
+            page.goto(site + part.url)
+            height = page.evaluate("document.documentElement.scrollHeight")
+            if height > PART_MAX_HEIGHT:
+                tall[part.url] = height
+        page.goto(site + drug.get_absolute_url())
+        # The whole summary, to its link to "When to get help", is on the first screen.
+        bottom = page.evaluate(
+            "document.querySelector('.help-summary .help-more').getBoundingClientRect().bottom"
+        )
+        if bottom > FIRST_SCREEN:
+            late[drug.slug] = bottom
+    assert not tall, f"parts taller than {PART_MAX_HEIGHT}px at {PHONE}px: {tall}"
+    assert not late, f"help summary below the first {FIRST_SCREEN}px: {late}"
+
+
+def test_every_part_shows_everything_without_javascript(site, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
         for drug in Drug.objects.published().with_monograph():
-            page.goto(site + drug.get_absolute_url())
-            assert page.evaluate("typeof document.scripts") == "object"
-            main = page.locator("main")
-            visible = main.inner_text()
-            assert drug.name in visible
+            parts = {part.slug: part.url for part in guide_parts(drug)}
+            for url in guide_pages(drug):
+                page.goto(site + url)
+                assert drug.name in page.locator("main h1").inner_text(), url
+                assert page.locator(".breadcrumbs").is_visible(), url
+            page.goto(site + parts["side-effects"])
             for item in drug.side_effects.all():
-                assert page.locator(f"#side-effect-{item.effect.slug}").is_visible(), (
-                    item.effect.name
-                )
+                entry = page.locator(f"#{side_effect_anchor(item.effect.slug)}")
+                assert entry.locator("h4").is_visible(), item.effect.name
+                if entry.evaluate("e => e.tagName") == "DETAILS":
+                    entry.locator("summary").click()
+                text = entry.inner_text()
                 for rule in item.help_rules.all():
-                    assert rule.text in visible, rule.text
+                    assert rule.text in text, rule.text
+            whole = page.context.new_page()
+            whole.goto(site + reverse("drugs:guide", args=[drug.slug]))
+            visible = whole.locator("main").inner_text()
             for precaution in drug.precautions.all():
                 assert precaution.title in visible, precaution.title
             for section in drug.sections.all():
                 assert section.title in visible, section.title
+            whole.close()
             # The pharmacology opens with a click on its summary, no script needed.
-            details = page.locator("details.pro")
-            if details.count():
+            if "professionals" in parts:
+                page.goto(site + parts["professionals"])
+                details = page.locator("details.pro")
                 details.locator("summary").click()
                 assert details.locator(".pro-body").is_visible()
-            # Glossary words lead to their definition.
-            term = page.locator("a.term").first
-            if term.count():
-                term.click()
-                slug = page.url.rsplit("#", 1)[1]
-                definition = GlossaryTerm.objects.get(slug=slug).definition
-                assert definition in page.locator(f"[id='{slug}'] + dd").inner_text()
+            # A medical word leads to its definition on the same page, and back.
+            url = next(
+                url
+                for url in guide_pages(drug)
+                if page.goto(site + url) and page.locator("main a.term >> visible=true").count()
+            )
+            page.locator("main a.term >> visible=true").first.click()
+            slug = page.url.rsplit("#", 1)[1].removeprefix("word-")
+            assert page.url.startswith(site + url)
+            definition = page.locator(f"#word-{slug} + dd")
+            assert definition.is_visible()
+            definition.locator("a.back").click()
+            assert page.url.endswith(f"#term-{slug}")
     finally:
         context.close()
 
 
+def old_anchors(drug) -> list[str]:
+    return [side_effect_anchor(i.effect.slug) for i in drug.side_effects.all()] + [
+        precaution_anchor(p) for p in drug.precautions.all()
+    ]
+
+
+def test_old_links_to_entries_lead_to_them_without_javascript(site, browser):
+    """/drugs/<slug>/#<id> from before the guide had parts: the overview's "Where to find"
+    list opens at the entry (Chromium opens a <details> that holds a link's target) and links
+    on to it; following that link shows the entry itself, even inside a folded band."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        for drug in Drug.objects.published().with_monograph():
+            for anchor in old_anchors(drug):
+                page.goto(site + drug.get_absolute_url() + "#" + anchor)
+                found = page.locator(f"[id='{anchor}']")
+                assert found.is_visible(), anchor
+                found.locator("a").click()
+                assert (
+                    page.url.endswith(f"/#{anchor}")
+                    and page.url != site + drug.get_absolute_url() + "#" + anchor
+                )
+                target = page.locator(f"[id='{anchor}']")
+                assert target.is_visible(), anchor
+                assert target.locator("h3, h4").first.is_visible(), anchor
+    finally:
+        context.close()
+
+
+def test_old_links_to_entries_go_straight_to_their_part_with_javascript(site, page):
+    for drug in Drug.objects.published().with_monograph():
+        for anchor in old_anchors(drug):
+            page.goto(site + drug.get_absolute_url() + "#" + anchor)
+            page.wait_for_url(f"**/{drug.slug}/*/#{anchor}")
+            target = page.locator(f"[id='{anchor}']")
+            assert target.locator("h3, h4").first.is_visible(), anchor
+            assert target.evaluate("e => e.getBoundingClientRect().top") < 900, anchor
+
+
 def test_printing_hides_navigation_and_shows_the_address_and_review_date(site, page):
     drug = Drug.objects.published().first()
-    page.goto(site + drug.get_absolute_url())
+    url = reverse("drugs:guide", args=[drug.slug])
+    page.goto(site + url)
     page.emulate_media(media="print")
-    assert not page.locator(".site-nav").is_visible()
-    assert not page.locator("form.feedback").is_visible()
+    for hidden in (".site-nav", "form.feedback", ".breadcrumbs"):
+        assert not page.locator(hidden).is_visible(), hidden
     footer = page.locator(".print-only").inner_text()
-    assert site + drug.get_absolute_url() in footer
+    assert site + url in footer
     assert f"{drug.last_reviewed:%B %Y}" in footer
     # Links print their address after them (glossary words excepted: they would crowd the text).
     href, after = page.evaluate(
@@ -177,6 +266,16 @@ def test_printing_hides_navigation_and_shows_the_address_and_review_date(site, p
         }"""
     )
     assert href in after
+
+
+def test_the_whole_guide_prints_and_passes_the_checks_in_print(site, page, tmp_path):
+    for drug in Drug.objects.published():
+        page.goto(site + reverse("drugs:guide", args=[drug.slug]))
+        page.emulate_media(media="print")
+        assert not run_axe(page), drug.slug
+        pdf = tmp_path / f"{drug.slug}.pdf"
+        page.pdf(path=pdf, format="A4")
+        assert page_count(pdf) > 1
 
 
 def rendered_pages(tmp_path) -> list[Path]:
@@ -232,5 +331,5 @@ def test_every_page_type_is_valid_html(transactional_db, tmp_path):
     call_command("import_monographs", str(content_dir()), verbosity=0)
     files = rendered_pages(tmp_path)
     errors = html_errors(java, jar, files)
-    assert len(files) >= 14
+    assert len(files) >= 30
     assert not errors, "\n".join(errors)

@@ -79,7 +79,7 @@ class TestPendingRevisions:
         precaution.text = "Do not give blood for 1 week after treatment."
         precaution.save()
 
-        page = client.get(live.get_absolute_url()).content.decode()
+        page = client.get(reverse("drugs:guide", args=[live.slug])).content.decode()
         assert "Do not give blood." in page
         assert "1 week after treatment" not in page
 
@@ -91,7 +91,7 @@ class TestPendingRevisions:
         assert Precaution.objects.get(drug=live).text == (
             "Do not give blood for 1 week after treatment."
         )
-        page = client.get(live.get_absolute_url()).content.decode()
+        page = client.get(reverse("drugs:guide", args=[live.slug])).content.decode()
         assert "1 week after treatment" in page
 
     def test_an_editor_cannot_publish_a_revision(self, editor):

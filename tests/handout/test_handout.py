@@ -457,7 +457,7 @@ class TestWarnings:
                 assert any(item.startswith(title[0].lower() + title[1:]) for item in left_out)
         html = response.content.decode()
         assert "This handout leaves out" in html and "Your full guide has more" in html
-        assert "http://testserver/drugs/lenalidomide/" in html
+        assert "https://meds.example.org/drugs/lenalidomide/" in html
 
     def test_it_says_whom_each_point_is_for_when_unsure(self, client, drug):
         html = post(client, pregnancy="all").content.decode()
@@ -613,7 +613,7 @@ class TestHandoutPage:
     def test_it_draws_a_qr_code_to_the_full_guide_inline(self, client, drug):
         html = post(client).content.decode()
         svg = re.search(r'<svg role="img"[^>]*>', html).group(0)
-        assert 'role="img"' in svg and "http://testserver/drugs/lenalidomide/" in svg
+        assert 'role="img"' in svg and "https://meds.example.org/drugs/lenalidomide/" in svg
         assert 'class="qr"' in svg
 
     def test_large_print_is_a_choice(self, client, drug):
@@ -752,7 +752,7 @@ class TestCalendarFile:
         ]
         description = str(take[0]["DESCRIPTION"])
         assert PHONE in description and "24-hour" not in description
-        assert "http://testserver/drugs/lenalidomide/" in description
+        assert "https://meds.example.org/drugs/lenalidomide/" in description
 
     def test_it_adds_the_pregnancy_tests_and_the_last_only_from_a_last_day(self, client, drug):
         def tests(cal):

@@ -31,7 +31,8 @@ def plain_text(markup: str) -> str:
 
 
 def page_text(client, slug: str) -> str:
-    response = client.get(reverse("drugs:detail", kwargs={"slug": slug}))
+    """The whole guide on one page: every fact of every part."""
+    response = client.get(reverse("drugs:guide", kwargs={"slug": slug}))
     assert response.status_code == 200
     return plain_text(response.content.decode())
 
@@ -304,7 +305,7 @@ class TestLenalidomidePage:
         # the 7 shown before, plus the pregnancy rule, the cycle, the immune system and uses.
         from drugs.models import Disagreement
 
-        page = client.get(reverse("drugs:detail", args=["lenalidomide"])).content.decode()
+        page = client.get(reverse("drugs:guide", args=["lenalidomide"])).content.decode()
         notes = Disagreement.objects.filter(drug__slug="lenalidomide").count()
         assert notes >= 11
         assert page.count('<div class="differ">') == notes

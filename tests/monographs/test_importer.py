@@ -217,7 +217,7 @@ class TestImport:
     def test_the_imported_drug_page_is_served(self, fixture_content, client):
         run_import(fixture_content)
 
-        response = client.get(reverse("drugs:detail", kwargs={"slug": "exampleamide"}))
+        response = client.get(reverse("drugs:guide", kwargs={"slug": "exampleamide"}))
 
         assert response.status_code == 200
         assert "1 in 4" in response.content.decode()
@@ -417,7 +417,7 @@ class TestHelpRuleSafety:
         )
         run_import(fixture_content)
 
-        html = client.get(reverse("drugs:detail", args=["exampleamide"])).content.decode()
+        html = client.get(reverse("drugs:guide", args=["exampleamide"])).content.decode()
         assert "(and you are being sick)" in html and "(and you are not being sick)" in html
 
     def test_an_escalation_with_a_reason_and_source_is_kept(self, fixture_content):

@@ -16,7 +16,9 @@ DRUGS = ["pomalidomide", "lenalidomide"]
 
 
 def page_html(client, slug: str) -> str:
-    response = client.get(reverse("drugs:detail", args=[slug]))
+    """The whole guide on one page: every entry, never folded (tests/pages/test_guide_parts.py
+    checks each part's own entries)."""
+    response = client.get(reverse("drugs:guide", args=[slug]))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -105,14 +107,14 @@ class TestActionBesideTheEffect:
 class TestWordsTheSourcesSupport:
     @pytest.mark.parametrize("slug", DRUGS)
     def test_no_level_says_a_sign_can_wait(self, client, real_content, slug):
-        text = text_of(client.get(reverse("drugs:detail", args=[slug])))
+        text = text_of(client.get(reverse("drugs:guide", args=[slug])))
         for words in ("Not urgent", "working hours", "next visit", "Tell your team soon"):
             assert words not in text
 
     def test_no_24_hour_line_is_promised_where_the_sources_give_none(self, client, real_content):
         # Clinical review 1.2: neither lenalidomide source mentions a 24-hour line.
-        assert "24-hour" not in text_of(client.get(reverse("drugs:detail", args=["lenalidomide"])))
-        assert "24-hour" in text_of(client.get(reverse("drugs:detail", args=["pomalidomide"])))
+        assert "24-hour" not in text_of(client.get(reverse("drugs:guide", args=["lenalidomide"])))
+        assert "24-hour" in text_of(client.get(reverse("drugs:guide", args=["pomalidomide"])))
 
     def test_the_drug_databases_promptly_is_kept(self, client, real_content):
         html = page_html(client, "lenalidomide")
@@ -183,7 +185,7 @@ class TestAcrossDrugs:
 
 def test_the_cycle_key_fact_says_the_sources_differ(client, real_content):
     # Clinical review 4.2: the 21/7 cycle was shown to everyone as a fact.
-    text = text_of(client.get(reverse("drugs:detail", args=["lenalidomide"])))
+    text = text_of(client.get(reverse("drugs:guide", args=["lenalidomide"])))
     fact = text[text.index("Treatment cycle") :][:250]
     assert "21 days of treatment, then 7 days without" in fact
     assert "The sources differ on how it is taken" in fact

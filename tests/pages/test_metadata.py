@@ -90,7 +90,10 @@ def test_search_results_and_the_empty_handout_form_are_not_indexed(client, real_
             "Changes in blood salts (potassium, calcium)",
             "Changes in blood salts (potassium, calcium)",
         ),
-        ("A " + "very long name " * 6, "A very long name very long name very long name very long\u2026"),
+        (
+            "A " + "very long name " * 6,
+            "A very long name very long name very long name very long\u2026",
+        ),
     ],
 )
 def test_a_side_effect_title_is_shortened_to_fit(name, title):

@@ -28,11 +28,14 @@ BLOCK_TAGS = (
     "p|li|h1|h2|h3|h4|div|dt|dd|td|th|tr|section|br|ul|ol|dl|nav|summary|details|table|caption"
     "|thead|tbody|fieldset|legend|form|main|header|footer|svg|title|button|label"
 )
-# The drug page's HTML plus its CSS, uncompressed. Raised from 60,000 by the clinical review's
-# fixes: every help rule is now shown inside its own side effect as well as in the "When to get
-# help" summary, and the disagreements and source notices it asked for are declared on the page.
-# The guide in short pages (issue "Drug guides in short pages") is to bring each page well under.
-PAGE_BUDGET_BYTES = 80_000
+# Each page of a drug's guide, HTML plus its CSS, uncompressed. The single long page was allowed
+# 80,000 (raised from 60,000 when every help rule came to sit inside its own entry as well as in
+# "When to get help"); in parts, the longest (lenalidomide's side effects, 60 effects) is about
+# 69,000, so each part must now fit in 72,000.
+PAGE_BUDGET_BYTES = 72_000
+# The whole guide on one page is for printing and for readers who want it all: it now also
+# explains each of its ~100 medical words on the page (about 20,000 bytes).
+WHOLE_GUIDE_BUDGET_BYTES = 120_000
 
 
 def text_of(response) -> str:
@@ -89,8 +92,14 @@ class TestDrugList:
 
 
 class TestDrugPage:
+    """The guide's content, read on the whole guide (one page with every part; the parts
+    themselves: tests/pages/test_guide_parts.py)."""
+
     def url(self, slug="testamide"):
         return reverse("drugs:detail", args=[slug])
+
+    def whole(self, slug="testamide"):
+        return reverse("drugs:guide", args=[slug])
 
     def test_it_links_nurses_to_the_printable_handout(self, client):
         full_drug()
@@ -101,7 +110,7 @@ class TestDrugPage:
 
     def test_it_shows_title_pronunciation_key_facts_and_contents(self, client):
         full_drug()
-        response = client.get(self.url())
+        response = client.get(self.whole())
         assert response.status_code == 200
         text = text_of(response)
         assert "Testamide (Testix)" in text
@@ -118,8 +127,8 @@ class TestDrugPage:
             "how-to-take",
             "missed-doses",
             "handling-and-storage",
-            "pregnancy-prevention",
             "side-effects",
+            "pregnancy-prevention",
             "getting-help",
             "other-precautions",
             "professionals",
@@ -128,15 +137,15 @@ class TestDrugPage:
 
     def test_sections_come_in_the_fixed_order(self, client):
         full_drug()
-        text = text_of(client.get(self.url()))
+        text = text_of(client.get(self.whole()))
         headings = [
             SECTION_TITLES[models.SectionKind.ABOUT],
             SECTION_TITLES[models.SectionKind.HOW_IT_WORKS],
             SECTION_TITLES[models.SectionKind.HOW_TO_TAKE],
             SECTION_TITLES[models.SectionKind.MISSED_DOSES],
             "Handling and storage",
-            "Pregnancy prevention",
             SECTION_TITLES[models.SectionKind.SIDE_EFFECTS],
+            "Pregnancy prevention",
             SECTION_TITLES[models.SectionKind.GETTING_HELP],
             "Other precautions",
             "For health professionals",
@@ -149,7 +158,7 @@ class TestDrugPage:
 
     def test_side_effects_are_grouped_by_band_most_common_first(self, client):
         full_drug()
-        text = text_of(client.get(self.url()))
+        text = text_of(client.get(self.whole()))
         common = text.index("Common: more than 10 in every 100 people")
         charity = text.index("Less common: listed as less common by the source")
         occasional = text.index("Occasional: 1 to 10 in every 100 people")
@@ -159,7 +168,7 @@ class TestDrugPage:
 
     def test_figures_show_as_natural_frequency_percentage_and_icon_array(self, client):
         full_drug()
-        response = client.get(self.url())
+        response = client.get(self.whole())
         text = text_of(response)
         assert "1 in 4 people (25%)" in text
         assert "just under 1 in 3 people (the source says 30.5%)" in text
@@ -173,9 +182,9 @@ class TestDrugPage:
 
     def test_care_cards_gather_help_rules_by_urgency(self, client):
         full_drug()
-        response = client.get(self.url())
+        response = client.get(self.whole())
         text = text_of(response)
-        section = text[text.index("Every sign to act on from this page") :]
+        section = text[text.index("Every sign to act on from this guide") :]
         levels = [
             section.index("Call 999 if:"),
             section.index("Call your team now if:"),
@@ -198,7 +207,7 @@ class TestDrugPage:
     def test_without_a_helpline_the_cards_point_to_the_teams_number(self, client, settings):
         settings.HELPLINE_NUMBER = ""
         full_drug()
-        response = client.get(self.url())
+        response = client.get(self.whole())
         assert "Call the contact number your team gave you." in text_of(response)
         assert "24-hour" not in text_of(response)
         assert 'href="tel:' not in response.content.decode()
@@ -206,13 +215,13 @@ class TestDrugPage:
     def test_with_a_helpline_the_cards_link_to_it(self, client, settings):
         settings.HELPLINE_NUMBER = "0800 123 4567"
         full_drug()
-        response = client.get(self.url())
+        response = client.get(self.whole())
         assert '<a href="tel:08001234567">0800 123 4567</a>' in response.content.decode()
         assert "24-hour" not in text_of(response)
 
     def test_warnings_disagreements_and_professional_details(self, client):
         full_drug()
-        response = client.get(self.url())
+        response = client.get(self.whole())
         html = main_html(response)
         text = text_of(response)
         assert re.search(
@@ -231,7 +240,7 @@ class TestDrugPage:
 
     def test_review_dates_and_sources_close_the_page(self, client):
         full_drug()
-        response = client.get(self.url())
+        response = client.get(self.whole())
         text = text_of(response)
         assert "Page last reviewed 1 November 2026: checked against its sources" in text
         assert "Next review due 1 November 2099" in text
@@ -240,7 +249,7 @@ class TestDrugPage:
 
     def test_an_overdue_review_is_announced(self, client):
         overdue(full_drug())
-        text = text_of(client.get(self.url()))
+        text = text_of(client.get(self.whole()))
         assert "This page is due for review." in text
         assert "(overdue)" in text
 
@@ -256,11 +265,18 @@ class TestDrugPage:
 
     def test_glossary_words_are_linked_once_at_first_use(self, client):
         full_drug()
-        html = main_html(client.get(self.url()))
-        links = re.findall(r'<a class="term" href="/glossary/#laxative">([^<]+)</a>', html)
+        html = main_html(client.get(self.whole()))
+        links = re.findall(
+            r'<a class="term" id="term-laxative" href="#word-laxative">([^<]+)</a>', html
+        )
         assert links == ["laxative"]
         first_use = html.index("laxative")
-        assert html.index('<a class="term" href="/glossary/#laxative">') < first_use
+        assert html.index('<a class="term" id="term-laxative"') < first_use
+        # The definition is on the page itself, and links back to the word.
+        words = html[html.index('id="words-h"') :]
+        assert '<dt id="word-laxative"><dfn>Laxative</dfn></dt>' in words
+        assert "A medicine that helps you poo." in words
+        assert 'href="#term-laxative"' in words
 
     def test_it_says_how_to_report_a_side_effect_and_has_the_feedback_form(self, client):
         full_drug()
@@ -360,8 +376,9 @@ class TestGlossaryMarker:
         html = marker.mark("<p>Anaemic people. Anaemia again. Hyperanaemia.</p>")
         assert (
             html
-            == '<p><a class="term" href="/glossary/#anaemia">Anaemic</a> people. Anaemia again. Hyperanaemia.</p>'
+            == '<p><a class="term" id="term-anaemia" href="#word-anaemia">Anaemic</a> people. Anaemia again. Hyperanaemia.</p>'
         )
+        assert [term.slug for term in marker.used] == ["anaemia"]
         assert marker.mark("<p>anaemia</p>") == "<p>anaemia</p>"
 
     def test_it_leaves_tags_attributes_links_headings_and_entities_alone(self):
@@ -369,14 +386,12 @@ class TestGlossaryMarker:
         source = '<h3>Title</h3><p><abbr title="title &gt; amp">x</abbr> <a href="/amp">amp</a> &amp; title</p>'
         marked = marker.mark(source)
         assert marked == source.replace(
-            "&amp; title", '&amp; <a class="term" href="/glossary/#title">title</a>'
+            "&amp; title", '&amp; <a class="term" id="term-title" href="#word-title">title</a>'
         )
 
     def test_longer_terms_win(self):
         marker = self.marker(("blood", "Blood", []), ("wbc", "White blood cells", []))
-        assert 'href="/glossary/#wbc">white blood cells</a>' in marker.mark(
-            "<p>white blood cells</p>"
-        )
+        assert 'href="#word-wbc">white blood cells</a>' in marker.mark("<p>white blood cells</p>")
 
 
 class TestSideEffectPages:
@@ -514,8 +529,9 @@ class TestOtherPages:
             client.get(reverse(f"drugs:{name}", args=args))
 
 
-def test_the_drug_pages_html_and_css_fit_in_60_kb(client, real_content):
-    """The longest real monograph, and a synthetic one with 40 side effects if none exist yet."""
+def test_each_page_of_the_guide_fits_its_budget(client, real_content):
+    """Every part of the real monographs, and of a synthetic one with 40 side effects if none
+    exist yet; the whole guide has a budget of its own."""
     slugs = list(models.Drug.objects.published().values_list("slug", flat=True))
     if not slugs:
         full_drug(effects=40)
@@ -524,8 +540,12 @@ def test_the_drug_pages_html_and_css_fit_in_60_kb(client, real_content):
         p.stat().st_size for p in (Path(settings.BASE_DIR) / "static" / "css").glob("site.css")
     )
     for slug in slugs:
-        html = client.get(reverse("drugs:detail", args=[slug])).content
-        assert len(html) + css <= PAGE_BUDGET_BYTES, (slug, len(html), css)
+        drug = models.Drug.objects.with_monograph().get(slug=slug)
+        for part in DrugPage(drug, []).parts:
+            html = client.get(part.url).content
+            assert len(html) + css <= PAGE_BUDGET_BYTES, (part.url, len(html), css)
+        html = client.get(reverse("drugs:guide", args=[slug])).content
+        assert len(html) + css <= WHOLE_GUIDE_BUDGET_BYTES, (slug, len(html), css)
 
 
 def test_the_header_search_box_sends_to_the_search_page(client):

@@ -39,7 +39,8 @@ def long_date(value: datetime.date) -> str:
 
 
 def detail_url(slug: str = "testamide") -> str:
-    return reverse("drugs:detail", args=[slug])
+    """The whole guide on one page: everything these checks read, from key facts to sources."""
+    return reverse("drugs:guide", args=[slug])
 
 
 def sources_part(response) -> str:

@@ -393,7 +393,7 @@ class TestSearchApi:
         assert body["results"][0] == {
             "title": "Numb or tingling hands and feet",
             "heading": "Numb or tingling hands and feet - Exampleamide",
-            "url": "http://testserver/drugs/exampleamide/#side-effect-numbness-tingling",
+            "url": "https://meds.example.org/drugs/exampleamide/#side-effect-numbness-tingling",
             "drug": "exampleamide",
             "kind": "side-effect",
             "snippet": body["results"][0]["snippet"],
@@ -413,7 +413,7 @@ class TestSearchApi:
         assert (first["kind"], first["drug"], first["url"]) == (
             "drug",
             "exampleamide",
-            "http://testserver/drugs/exampleamide/",
+            "https://meds.example.org/drugs/exampleamide/",
         )
 
     def test_glossary_results_have_no_drug(self, client, db):

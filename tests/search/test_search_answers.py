@@ -217,10 +217,10 @@ class TestPages:
         first = client.get(url, {"q": "zebra", "limit": 30}).json()
         assert (first["count"], first["page"], len(first["results"])) == (45, 1, 30)
         assert first["previous"] is None
-        assert first["next"] == f"http://testserver{url}?q=zebra&limit=30&page=2"
+        assert first["next"] == f"https://meds.example.org{url}?q=zebra&limit=30&page=2"
         second = client.get(first["next"]).json()
         assert (second["page"], len(second["results"]), second["next"]) == (2, 15, None)
-        assert second["previous"] == f"http://testserver{url}?q=zebra&limit=30&page=1"
+        assert second["previous"] == f"https://meds.example.org{url}?q=zebra&limit=30&page=1"
         urls = {r["url"] for r in first["results"] + second["results"]}
         assert len(urls) == ZEBRAS
 
@@ -434,9 +434,7 @@ class TestNoDrugIsToldLessThanItsSources:
         assert lenalidomide and lenalidomide[0].rules[0].urgency == level
         assert list(answers)[0] == sign or answers[sign].urgency != "immediate"
 
-    def test_a_drug_without_the_exact_sign_is_sent_to_its_own_help_list(
-        self, client, real_content
-    ):
+    def test_a_drug_without_the_exact_sign_is_sent_to_its_own_help_list(self, client, real_content):
         html = client.get(reverse("drugs:search"), {"q": "breathless"}).content.decode()
         assert "has no advice under this exact sign" in html
         assert "/drugs/lenalidomide/#" in html
