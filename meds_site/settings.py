@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "markdownx",
+    # Help rules edited inside their side effect on a drug's admin page.
+    "nested_admin",
     "simple_history",
     "csp",
     "axes",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+
+import nested_admin
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -13,6 +16,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from drugs.admin import views as admin_views
+from drugs.admin.forms import Citable, CitingForm, DrugForm
 from drugs.admin.inlines import (
     DisagreementInline,
     DrugSideEffectInline,
@@ -73,6 +77,15 @@ class RevisionFilter(admin.SimpleListFilter):
         return queryset
 
 
+# A new drug's first review falls due a year after it is written, not the next day.
+REVIEW_INTERVAL = datetime.timedelta(days=365)
+
+
+def first_review_dates() -> dict[str, datetime.date]:
+    today = timezone.localdate()
+    return {"last_reviewed": today, "next_review_due": today + REVIEW_INTERVAL}
+
+
 TRANSITIONS = {
     "submit": (workflow.submit_for_review, "submitted for review"),
     "draft": (workflow.return_to_draft, "returned to draft"),
@@ -81,8 +94,11 @@ TRANSITIONS = {
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(nested_admin.NestedModelAdmin):
+    # Nested, so help rules are edited inside their side effect, in the drug's one save.
     change_form_template = "admin/drugs/drug/change_form.html"
+    form = DrugForm
+    prepopulated_fields = {"slug": ["name"]}
     list_display = ["name", "slug", "status", "revision_label", "next_review_due", "overdue"]
     list_filter = ["status", ReviewOverdueFilter, SourcesPastReviewFilter, RevisionFilter]
     search_fields = ["name", "slug", "treats", "summary"]
@@ -134,18 +150,37 @@ class DrugAdmin(admin.ModelAdmin):
             fields += ["last_reviewed", "next_review_due"]
         return fields
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # Only a new drug's slug follows its name; a saved page keeps its address.
+        return self.prepopulated_fields if obj is None else {}
+
+    def get_changeform_initial_data(self, request):
+        return {**first_review_dates(), **super().get_changeform_initial_data(request)}
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        # Inlines offer only this drug's own sources and children.
+        # Inlines offer only this drug's own sources and children, and the sources being
+        # added in the same form.
         request._drug = obj
+        if getattr(request, "_citable", None) is None or request._citable.drug != obj:
+            request._citable = Citable(obj)
         return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.status = Status.DRAFT
             if not request.user.has_perm(workflow.SET_REVIEW_DATES):
-                # Not clinically reviewed yet: due for review at once.
-                obj.last_reviewed = obj.next_review_due = timezone.localdate()
+                # Set by a reviewer later; until then due a year on, like any first review.
+                for name, day in first_review_dates().items():
+                    setattr(obj, name, day)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The sources are saved now: point the rows that cited new ones by position at them.
+        for formset in formsets:
+            for row in formset.forms:
+                if isinstance(row, CitingForm) and row.instance.pk is not None:
+                    row.save_new_citations(request._citable)
 
     # --- list columns
 

@@ -1,12 +1,18 @@
-"""The inlines of a drug's page, and a side effect's help rules."""
+"""The inlines of a drug's page (help rules nested in their side effect), and a side effect's
+help rules on its own page."""
 
 from __future__ import annotations
 
+import nested_admin
 from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.text import capfirst
 
+from drugs.admin.forms import Citable, CitationField, CitationsField, CitingForm, band_choices
 from drugs.admin.mixins import MARKDOWN_WIDGETS, LockedWhileLive, ReadabilityMixin, choices_once
 from drugs.models import (
     Disagreement,
+    Drug,
     DrugSideEffect,
     HelpRule,
     Precaution,
@@ -15,11 +21,39 @@ from drugs.models import (
 )
 
 
-class DrugChildInline(ReadabilityMixin, LockedWhileLive, admin.StackedInline):
-    """A drug's Markdown rows, with sources limited to the drug's own."""
+def citable(request) -> Citable:
+    """What rows on this request's drug page may cite (set up by DrugAdmin.get_form)."""
+    if getattr(request, "_citable", None) is None:
+        request._citable = Citable(getattr(request, "_drug", None))
+    return request._citable
 
-    formfield_overrides = MARKDOWN_WIDGETS
+
+class DrugPageInline(nested_admin.NestedStackedInline):
+    """An inline on a drug's page: one row per item, folded away on a drug that has rows.
+
+    A long drug's page is otherwise about 100,000px tall; each group and each saved row opens
+    on a click, and a row with an error, or a new one, stays open.
+    """
+
+    template = "admin/drugs/drug/stacked_inline.html"
     extra = 0
+    # Blank rows on a new drug, so it can be written in one save without JavaScript.
+    extra_on_add = 1
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return self.extra_on_add if obj is None else self.extra
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # Inline instances live for one request, so the group folds only on a drug with rows.
+        self.classes = ["collapse"] if obj is not None else []
+        return super().get_formset(request, obj, **kwargs)
+
+
+class DrugChildInline(ReadabilityMixin, LockedWhileLive, DrugPageInline):
+    """A drug's Markdown rows, citing the drug's own sources, saved or added in the same save."""
+
+    form = CitingForm
+    formfield_overrides = MARKDOWN_WIDGETS
 
     # Rows' names and read-only views show these: load them with the rows.
     related: tuple[str, ...] = ()
@@ -35,8 +69,13 @@ class DrugChildInline(ReadabilityMixin, LockedWhileLive, admin.StackedInline):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "sources":
-            kwargs["queryset"] = Source.objects.filter(drug=getattr(request, "_drug", None))
-            kwargs["widget"] = admin.widgets.FilteredSelectMultiple("sources", False)
+            return CitationsField(
+                citable(request),
+                label=capfirst(db_field.verbose_name),
+                required=not db_field.blank,
+                widget=admin.widgets.FilteredSelectMultiple("sources", False),
+                help_text="Sources added above in this same form are listed by their number.",
+            )
         return choices_once(super().formfield_for_manytomany(db_field, request, **kwargs))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -52,26 +91,35 @@ class DrugChildInline(ReadabilityMixin, LockedWhileLive, admin.StackedInline):
         return field if db_field.name in self.autocomplete_fields else choices_once(field)
 
 
-class SourceInline(LockedWhileLive, admin.TabularInline):
+class SourceInline(LockedWhileLive, DrugPageInline):
+    # Stacked, a few fields a line: as a table it scrolled sideways at 1280px.
     model = Source
-    extra = 0
     fields = [
-        "order",
-        "key",
-        "publisher",
-        "publisher_named",
+        ("order", "key"),
+        ("publisher", "publisher_named"),
         "title",
-        "date",
-        "date_kind",
-        "next_review",
+        ("date", "date_kind", "next_review"),
         "about",
-        "url",
-        "file",
+        ("url", "file"),
     ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        rows = citable(request)
+
+        class CitableSources(formset):
+            # The rows below may cite the sources in this formset by their position.
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                rows.formset = self
+
+        return CitableSources
 
 
 class SectionInline(DrugChildInline):
     model = Section
+    # A new drug needs what it is, how to take it, missed doses and when to get help.
+    extra_on_add = 4
     fields = ["order", "kind", "title", "text", "readability", "sources"]
 
 
@@ -99,8 +147,19 @@ class DrugSideEffectInline(DrugChildInline):
     ]
     autocomplete_fields = ["effect"]
     related = ("effect", "band")
-    # "When to get help" rules are edited on the side effect's own page.
-    show_change_link = True
+    inlines = []  # set below: NestedHelpRuleInline
+
+    def get_queryset(self, request):
+        # Every row's help rules in one query, not one per side effect.
+        rules = HelpRule.objects.select_related("sign", "timing", "source", "escalation_source")
+        return super().get_queryset(request).prefetch_related(Prefetch("help_rules", rules))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "band" and field is not None:
+            # In words, grouped by scale, not as internal codes ("cruk:common").
+            field.choices = band_choices()
+        return field
 
 
 class DisagreementInline(DrugChildInline):
@@ -117,17 +176,22 @@ class DisagreementInline(DrugChildInline):
     ]
 
 
+HELP_RULE_FIELDS = [
+    ("order", "sign"),
+    "text",
+    ("threshold", "condition"),
+    ("urgency", "timing", "source"),
+    ("escalation_reason", "escalation_source"),
+]
+
+
 class HelpRuleInline(LockedWhileLive, admin.StackedInline):
+    """Help rules on a side effect's own page."""
+
     model = HelpRule
     fk_name = "side_effect"
     extra = 0
-    fields = [
-        ("order", "sign"),
-        "text",
-        ("threshold", "condition"),
-        ("urgency", "timing", "source"),
-        ("escalation_reason", "escalation_source"),
-    ]
+    fields = HELP_RULE_FIELDS
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -139,3 +203,47 @@ class HelpRuleInline(LockedWhileLive, admin.StackedInline):
 
     def drug_of(self, obj):
         return obj.drug
+
+
+class PrefetchedRules(nested_admin.NestedInlineFormSet):
+    """A side effect's rules from the side effects' prefetch: no query per side effect."""
+
+    def get_queryset(self):
+        cache = getattr(self.instance, "_prefetched_objects_cache", {})
+        if self.instance.pk and "help_rules" in cache:
+            return cache["help_rules"]
+        return super().get_queryset()
+
+
+class NestedHelpRuleInline(LockedWhileLive, nested_admin.NestedStackedInline):
+    """Help rules inside their side effect on the drug's page, saved in the same save."""
+
+    model = HelpRule
+    fk_name = "side_effect"
+    form = CitingForm
+    formset = PrefetchedRules
+    fields = HELP_RULE_FIELDS
+    extra = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new side effect on a new drug comes with a blank rule to fill in.
+        return 1 if getattr(request, "_drug", None) is None else 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("source", "escalation_source"):
+            return CitationField(
+                citable(request),
+                must_cite=not db_field.blank,
+                label=capfirst(db_field.verbose_name),
+                help_text=db_field.help_text,
+            )
+        return choices_once(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def drug_of(self, obj):
+        # nested_admin asks with the drug itself, or with the side effect the rules belong to.
+        if isinstance(obj, Drug):
+            return obj
+        return obj.drug if obj.drug_id else None
+
+
+DrugSideEffectInline.inlines = [NestedHelpRuleInline]
