@@ -154,9 +154,23 @@ class Citable:
         saved = [(pk, str(source)) for pk, source in self.saved.items()]
         return saved + [(f"{NEW}{i}", str(NewSource(i))) for i in self.new_indexes()]
 
+    def deleted(self) -> set[str]:
+        """Saved sources ticked for deletion in this same save."""
+        if self.formset is None or not self.formset.can_delete or not self.formset.is_bound:
+            return set()
+        return {
+            str(form.instance.pk)
+            for form in self.formset.initial_forms
+            if self.formset._should_delete_form(form)
+        }
+
     def resolve(self, value: str) -> Source | NewSource:
         """The source a submitted choice names; a new one only if its form is filled in."""
         if value in self.saved:
+            if value in self.deleted():
+                raise ValidationError(
+                    f"“{self.saved[value]}” is being deleted: cite another source."
+                )
             return self.saved[value]
         if value.startswith(NEW) and value[len(NEW) :].isdigit():
             index = int(value[len(NEW) :])

@@ -9,7 +9,13 @@ from django.db.models import Prefetch
 from django.utils.text import capfirst
 
 from drugs.admin.forms import Citable, CitationField, CitationsField, CitingForm, band_choices
-from drugs.admin.mixins import MARKDOWN_WIDGETS, LockedWhileLive, ReadabilityMixin, choices_once
+from drugs.admin.mixins import (
+    MARKDOWN_WIDGETS,
+    LockedWhileLive,
+    PreloadedAutocompleteSelect,
+    ReadabilityMixin,
+    choices_once,
+)
 from drugs.models import (
     Disagreement,
     Drug,
@@ -17,6 +23,7 @@ from drugs.models import (
     HelpRule,
     Precaution,
     Section,
+    SideEffect,
     Source,
 )
 
@@ -26,6 +33,26 @@ def citable(request) -> Citable:
     if getattr(request, "_citable", None) is None:
         request._citable = Citable(getattr(request, "_drug", None))
     return request._citable
+
+
+def chosen_effects(request) -> dict[str, SideEffect]:
+    """The shared side effects this request's drug lists, read once for all its rows."""
+    if getattr(request, "_chosen_effects", None) is None:
+        drug = getattr(request, "_drug", None)
+        effects = SideEffect.objects.filter(drug_effects__drug=drug) if drug else []
+        request._chosen_effects = {str(effect.pk): effect for effect in effects}
+    return request._chosen_effects
+
+
+def once_per_page(request, name: str, field):
+    """A select's choices read once for the whole page, not once per nested formset."""
+    if field is None or not hasattr(field, "queryset"):
+        return field
+    cache = request.__dict__.setdefault("_choices_once", {})
+    if name not in cache:
+        cache[name] = list(field.choices)
+    field.choices = cache[name]
+    return field
 
 
 class DrugPageInline(nested_admin.NestedStackedInline):
@@ -155,6 +182,10 @@ class DrugSideEffectInline(DrugChildInline):
         return super().get_queryset(request).prefetch_related(Prefetch("help_rules", rules))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "effect":
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, lambda: chosen_effects(request)
+            )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "band" and field is not None:
             # In words, grouped by scale, not as internal codes ("cruk:common").
@@ -237,7 +268,8 @@ class NestedHelpRuleInline(LockedWhileLive, nested_admin.NestedStackedInline):
                 label=capfirst(db_field.verbose_name),
                 help_text=db_field.help_text,
             )
-        return choices_once(super().formfield_for_foreignkey(db_field, request, **kwargs))
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return once_per_page(request, f"help_rule.{db_field.name}", field)
 
     def drug_of(self, obj):
         # nested_admin asks with the drug itself, or with the side effect the rules belong to.
