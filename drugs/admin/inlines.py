@@ -23,6 +23,7 @@ from drugs.models import (
     HelpRule,
     Precaution,
     Section,
+    SectionKind,
     SideEffect,
     Source,
 )
@@ -143,10 +144,32 @@ class SourceInline(LockedWhileLive, DrugPageInline):
         return CitableSources
 
 
+# What every drug must say: a new drug's blank sections come ready with these kinds.
+REQUIRED_SECTIONS = [
+    SectionKind.ABOUT,
+    SectionKind.HOW_TO_TAKE,
+    SectionKind.MISSED_DOSES,
+    SectionKind.GETTING_HELP,
+]
+
+
 class SectionInline(DrugChildInline):
     model = Section
-    # A new drug needs what it is, how to take it, missed doses and when to get help.
-    extra_on_add = 4
+    extra_on_add = len(REQUIRED_SECTIONS)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            return formset
+
+        class RequiredKinds(formset):
+            # Only an initial value: a blank section left as it is is not saved.
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initial", [{"kind": kind} for kind in REQUIRED_SECTIONS])
+                super().__init__(*args, **kwargs)
+
+        return RequiredKinds
+
     fields = ["order", "kind", "title", "text", "readability", "sources"]
 
 

@@ -248,11 +248,16 @@ class TestTheChangePage:
         assert page.count('<details class="inline-row">') == 3 + 3  # side effects, sources
         assert page.count("<details>") >= 5
 
-    def test_a_new_drugs_groups_and_rows_are_open(self, client, editor):
+    def test_a_new_drug_opens_with_blank_rows_to_fill_in_without_javascript(self, client, editor):
         client.force_login(editor)
         page = client.get(ADD).content.decode()
+        # Unfolded, with a row for a source, each required section and a side effect's rule.
         assert '<details class="inline-row">' not in page
         assert "<details>" not in page
+        for name in ["sources-0-key", "sections-3-kind", "side_effects-0-help_rules-0-text"]:
+            assert f'name="{name}"' in page
+        kinds = client.get(ADD).context["inline_admin_formsets"][1].formset.forms
+        assert [form["kind"].value() for form in kinds] == REQUIRED_KINDS
 
     def test_markdown_fields_preview_on_demand_not_on_load(self, client, editor):
         DrugSideEffectFactory(drug=DrugFactory(status="draft"))
