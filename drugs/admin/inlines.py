@@ -4,6 +4,7 @@ help rules on its own page."""
 from __future__ import annotations
 
 import nested_admin
+from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.text import capfirst
@@ -101,7 +102,9 @@ class DrugChildInline(ReadabilityMixin, LockedWhileLive, DrugPageInline):
                 citable(request),
                 label=capfirst(db_field.verbose_name),
                 required=not db_field.blank,
-                widget=admin.widgets.FilteredSelectMultiple("sources", False),
+                widget=admin.widgets.FilteredSelectMultiple(
+                    "sources", False, attrs={"data-cites-sources": ""}
+                ),
                 help_text="Sources added above in this same form are listed by their number.",
             )
         return choices_once(super().formfield_for_manytomany(db_field, request, **kwargs))
@@ -122,6 +125,10 @@ class DrugChildInline(ReadabilityMixin, LockedWhileLive, DrugPageInline):
 class SourceInline(LockedWhileLive, DrugPageInline):
     # Stacked, a few fields a line: as a table it scrolled sideways at 1280px.
     model = Source
+
+    class Media:
+        js = ["admin/drugs/citations.js"]
+
     fields = [
         ("order", "key"),
         ("publisher", "publisher_named"),
@@ -288,6 +295,7 @@ class NestedHelpRuleInline(LockedWhileLive, nested_admin.NestedStackedInline):
             return CitationField(
                 citable(request),
                 must_cite=not db_field.blank,
+                widget=forms.Select(attrs={"data-cites-sources": ""}),
                 label=capfirst(db_field.verbose_name),
                 help_text=db_field.help_text,
             )

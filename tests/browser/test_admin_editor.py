@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from drugs.editorial import workflow
 from drugs.models import Drug, FrequencyBand, Sign, Status, TimingPhrase
-from tests.factories import DrugFactory, SectionFactory, StaffUserFactory
+from tests.factories import DrugFactory, FrequencyBandFactory, SectionFactory, StaffUserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -213,3 +213,17 @@ def test_an_editor_writes_a_new_drug_in_one_save_and_a_second_person_publishes_i
     assert response.status == 200
     assert "Testumab" in public.content() and "Swallow the capsule whole" in public.content()
     public.context.close()
+
+
+def test_a_source_added_on_the_page_can_be_cited_at_once(browser, live_server, editor):
+    FrequencyBandFactory()
+    context = log_in(browser, live_server, editor)
+    page = context.new_page()
+    page.goto(live_server.url + reverse("admin:drugs_drug_add"))
+    page.click("#sources-group .djn-add-handler")
+    assert page.locator("#sources-1 .inline_label").inner_text() == "#2"
+    label = "Source #2 (new, in this form)"
+    assert page.locator("#id_sections-0-sources_from option[value='new-1']").inner_text() == label
+    rule_source = page.locator("#id_side_effects-0-help_rules-0-source option[value='new-1']")
+    assert rule_source.inner_text() == label
+    context.close()
