@@ -109,6 +109,24 @@ class TestOneSave:
         rule = HelpRule.objects.get(side_effect=effect)
         assert (rule.source, rule.text) == (source, "your temperature goes above 38°C")
 
+    def test_an_escalated_rule_may_rest_on_a_new_source_but_still_needs_its_reason(
+        self, client, editor, vocabulary
+    ):
+        # The source's words ask only to tell the team; the rule asks for more.
+        words = TimingPhraseFactory(floor=Urgency.TELL)
+        client.force_login(editor)
+        rule = "side_effects-0-help_rules-0"
+        escalated = {f"{rule}-timing": words.pk, f"{rule}-escalation_source": "new-0"}
+        response = client.post(ADD, new_drug_data(client.get(ADD), vocabulary, **escalated))
+        assert "give the reason and the source" in errors_of(response)
+        reason = {f"{rule}-escalation_reason": "The reason, with its source."}
+        response = client.post(
+            ADD, new_drug_data(client.get(ADD), vocabulary, **escalated, **reason)
+        )
+        assert response.status_code == 302, errors_of(response)
+        saved = HelpRule.objects.get()
+        assert saved.escalated and saved.escalation_source == Source.objects.get()
+
     def test_the_add_page_offers_the_new_source_by_its_position(self, client, editor):
         client.force_login(editor)
         page = client.get(ADD).content.decode()
