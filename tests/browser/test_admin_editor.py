@@ -64,6 +64,11 @@ def test_the_lenalidomide_change_page_is_short_and_previews_only_on_demand(
     preview_url = reverse("markdownx_markdownify")
     previews = []
     page.on("request", lambda r: previews.append(r.url) if preview_url in r.url else None)
+    # nested_admin's script and ours under the site's Content-Security-Policy.
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     url = live_server.url + reverse("admin:drugs_drug_change", args=[lenalidomide_revision.pk])
     page.goto(url)
     page.wait_for_load_state("networkidle")
@@ -88,6 +93,9 @@ def test_the_lenalidomide_change_page_is_short_and_previews_only_on_demand(
         f"{len(previews)} preview requests on load"
     )
     assert previews == []
+    assert script_errors == []
+    # Chromium asks for a favicon the admin does not have.
+    assert [url for url in missing if not url.endswith("/favicon.ico")] == []
     assert folded[0] < 3_000 and groups_open[0] < 15_000
     assert groups_open[1] <= 1280 and everything_open[1] <= 1280
 
