@@ -235,3 +235,29 @@ def test_a_source_added_on_the_page_can_be_cited_at_once(browser, live_server, e
     rule_source = page.locator("#id_side_effects-0-help_rules-0-source option[value='new-1']")
     assert rule_source.inner_text() == label
     context.close()
+
+
+def test_removing_a_new_source_clears_citations_of_new_sources_rather_than_guess(
+    browser, live_server, editor
+):
+    FrequencyBandFactory()
+    context = log_in(browser, live_server, editor)
+    page = context.new_page()
+    page.goto(live_server.url + reverse("admin:drugs_drug_add"))
+    add = page.locator("#sources-group .djn-add-handler")
+    add.click()
+    add.click()
+    page.select_option("#id_sections-0-sources_from", "new-2")
+    page.click("#id_sections-0-sources_add")
+    page.select_option("#id_side_effects-0-help_rules-0-source", "new-2")
+    # Removing source #2 moves source #3 into its place: "new-2" would now name nothing,
+    # and "new-1" a different source from the one chosen.
+    page.click("#sources-1 .djn-remove-handler")
+    assert page.locator("#id_sections-0-sources_to option").count() == 0
+    assert page.input_value("#id_side_effects-0-help_rules-0-source") == ""
+    offered = page.locator("#id_sections-0-sources_from option").evaluate_all(
+        "options => options.map(o => o.value)"
+    )
+    assert offered == ["new-0", "new-1"]
+    assert "choose the sources again" in page.locator("#sources-renumbered").inner_text()
+    context.close()
