@@ -86,6 +86,8 @@ class DrugChildInline(ReadabilityMixin, LockedWhileLive, DrugPageInline):
 
     # Rows' names and read-only views show these: load them with the rows.
     related: tuple[str, ...] = ()
+    # Selects whose choices are built here (grouped, in words) rather than listed from the queryset.
+    choice_builders: dict = {}
 
     def get_queryset(self, request):
         # Each form's chosen sources come from this prefetch, not a query per form.
@@ -119,6 +121,9 @@ class DrugChildInline(ReadabilityMixin, LockedWhileLive, DrugPageInline):
                 drug=getattr(request, "_drug", None)
             ).select_related(*related)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.choice_builders:
+            field.choices = self.choice_builders[db_field.name]()
+            return field
         return field if db_field.name in self.autocomplete_fields else choices_once(field)
 
 
@@ -192,51 +197,6 @@ class PrecautionInline(DrugChildInline):
     ]
 
 
-class DrugSideEffectInline(DrugChildInline):
-    model = DrugSideEffect
-    fields = [
-        "order",
-        ("effect", "band"),
-        ("figure_percent", "figure_text"),
-        "text",
-        "readability",
-        "sources",
-    ]
-    autocomplete_fields = ["effect"]
-    related = ("effect", "band")
-    inlines = []  # set below: NestedHelpRuleInline
-
-    def get_queryset(self, request):
-        # Every row's help rules in one query, not one per side effect.
-        rules = HelpRule.objects.select_related("sign", "timing", "source", "escalation_source")
-        return super().get_queryset(request).prefetch_related(Prefetch("help_rules", rules))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "effect":
-            kwargs["widget"] = PreloadedAutocompleteSelect(
-                db_field, self.admin_site, lambda: chosen_effects(request)
-            )
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "band" and field is not None:
-            # In words, grouped by scale, not as internal codes ("cruk:common").
-            field.choices = band_choices()
-        return field
-
-
-class DisagreementInline(DrugChildInline):
-    model = Disagreement
-    fk_name = "drug"
-    related = ("side_effect__drug", "side_effect__effect", "precaution__drug", "section__drug")
-    fields = [
-        "order",
-        "topic",
-        "text",
-        "readability",
-        "sources",
-        ("side_effect", "precaution", "section"),
-    ]
-
-
 HELP_RULE_FIELDS = [
     ("order", "sign"),
     "text",
@@ -244,26 +204,6 @@ HELP_RULE_FIELDS = [
     ("urgency", "timing", "source"),
     ("escalation_reason", "escalation_source"),
 ]
-
-
-class HelpRuleInline(LockedWhileLive, admin.StackedInline):
-    """Help rules on a side effect's own page."""
-
-    model = HelpRule
-    fk_name = "side_effect"
-    extra = 0
-    fields = HELP_RULE_FIELDS
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        if obj is not None:
-            # A rule cites one of its own drug's sources.
-            for name in ("source", "escalation_source"):
-                formset.form.base_fields[name].queryset = Source.objects.filter(drug=obj.drug)
-        return formset
-
-    def drug_of(self, obj):
-        return obj.drug
 
 
 class PrefetchedRules(nested_admin.NestedInlineFormSet):
@@ -309,4 +249,64 @@ class NestedHelpRuleInline(LockedWhileLive, nested_admin.NestedStackedInline):
         return obj.drug if obj.drug_id else None
 
 
-DrugSideEffectInline.inlines = [NestedHelpRuleInline]
+class DrugSideEffectInline(DrugChildInline):
+    model = DrugSideEffect
+    fields = [
+        "order",
+        ("effect", "band"),
+        ("figure_percent", "figure_text"),
+        "text",
+        "readability",
+        "sources",
+    ]
+    autocomplete_fields = ["effect"]
+    related = ("effect", "band")
+    # In words, grouped by scale, not as internal codes ("cruk:common").
+    choice_builders = {"band": band_choices}
+    inlines = [NestedHelpRuleInline]
+
+    def get_queryset(self, request):
+        # Every row's help rules in one query, not one per side effect.
+        rules = HelpRule.objects.select_related("sign", "timing", "source", "escalation_source")
+        return super().get_queryset(request).prefetch_related(Prefetch("help_rules", rules))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "effect":
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, lambda: chosen_effects(request)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class DisagreementInline(DrugChildInline):
+    model = Disagreement
+    fk_name = "drug"
+    related = ("side_effect__drug", "side_effect__effect", "precaution__drug", "section__drug")
+    fields = [
+        "order",
+        "topic",
+        "text",
+        "readability",
+        "sources",
+        ("side_effect", "precaution", "section"),
+    ]
+
+
+class HelpRuleInline(LockedWhileLive, admin.StackedInline):
+    """Help rules on a side effect's own page."""
+
+    model = HelpRule
+    fk_name = "side_effect"
+    extra = 0
+    fields = HELP_RULE_FIELDS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            # A rule cites one of its own drug's sources.
+            for name in ("source", "escalation_source"):
+                formset.form.base_fields[name].queryset = Source.objects.filter(drug=obj.drug)
+        return formset
+
+    def drug_of(self, obj):
+        return obj.drug

@@ -300,7 +300,7 @@ class TestQueryCounts:
         FrequencyBandFactory()
         client.force_login(editor)
         client.get(ADD)  # the session and permission caches, as on a second visit
-        with django_assert_num_queries(17):
+        with django_assert_num_queries(15):
             assert client.get(ADD).status_code == 200
 
     def test_the_lenalidomide_change_page_with_the_real_content(
@@ -310,7 +310,7 @@ class TestQueryCounts:
         client.force_login(editor)
         url = change_url(revision)
         client.get(url)
-        with django_assert_num_queries(37):
+        with django_assert_num_queries(35):
             assert client.get(url).status_code == 200
 
     def test_the_change_page_does_not_grow_with_side_effects(
@@ -325,8 +325,8 @@ class TestQueryCounts:
 
         add_effects(1)
         client.get(change_url(drug))
-        with django_assert_num_queries(30):
+        with django_assert_num_queries(28):
             client.get(change_url(drug))
         add_effects(5)
-        with django_assert_num_queries(30):
+        with django_assert_num_queries(28):
             client.get(change_url(drug))
