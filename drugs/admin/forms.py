@@ -19,7 +19,7 @@ class LinesField(forms.CharField):
 
     def __init__(self, *, encoder=None, decoder=None, **kwargs):
         # Passed by JSONField.formfield(); the list needs neither.
-        kwargs.setdefault("help_text", "One a line. Leave empty if there are none.")
+        kwargs["help_text"] = kwargs.get("help_text") or "One a line. Leave empty if none."
         super().__init__(**kwargs)
 
     def prepare_value(self, value):

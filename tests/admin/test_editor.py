@@ -2,6 +2,7 @@
 review dates, folded inlines, previews on demand, the admin's title and pinned query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -197,6 +198,7 @@ class TestLists:
         assert drug.brand_names == ["Newa", "Newa XL"]
         page = client.get(change_url(drug)).content.decode()
         assert ">\nNewa\nNewa XL</textarea>" in page
+        assert "One a line. Leave empty if none." in page
 
     def test_json_typed_into_brand_names_gets_a_plain_error(self, client, editor, vocabulary):
         client.force_login(editor)
@@ -265,6 +267,8 @@ class TestTheChangePage:
         # A group folds into a <details> (Django's "collapse"), and so does each saved row.
         assert page.count('<details class="inline-row">') == 3 + 3  # side effects, sources
         assert page.count("<details>") >= 5
+        # A folded group says how many rows it holds.
+        assert re.search(r"Drug side effects \(3\)\s*</h2>", page)
 
     def test_a_new_drug_opens_with_blank_rows_to_fill_in_without_javascript(self, client, editor):
         client.force_login(editor)
