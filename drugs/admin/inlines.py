@@ -13,7 +13,6 @@ from drugs.admin.forms import Citable, CitationField, CitationsField, CitingForm
 from drugs.admin.mixins import (
     MARKDOWN_WIDGETS,
     LockedWhileLive,
-    PreloadedAutocompleteSelect,
     ReadabilityMixin,
     choices_once,
 )
@@ -25,7 +24,6 @@ from drugs.models import (
     Precaution,
     Section,
     SectionKind,
-    SideEffect,
     Source,
 )
 
@@ -35,15 +33,6 @@ def citable(request) -> Citable:
     if getattr(request, "_citable", None) is None:
         request._citable = Citable(getattr(request, "_drug", None))
     return request._citable
-
-
-def chosen_effects(request) -> dict[str, SideEffect]:
-    """The shared side effects this request's drug lists, read once for all its rows."""
-    if getattr(request, "_chosen_effects", None) is None:
-        drug = getattr(request, "_drug", None)
-        effects = SideEffect.objects.filter(drug_effects__drug=drug) if drug else []
-        request._chosen_effects = {str(effect.pk): effect for effect in effects}
-    return request._chosen_effects
 
 
 def once_per_page(request, name: str, field):
@@ -259,7 +248,8 @@ class DrugSideEffectInline(DrugChildInline):
         "readability",
         "sources",
     ]
-    autocomplete_fields = ["effect"]
+    # A plain select, not the admin's autocomplete: a new side effect is chosen without
+    # JavaScript too, and its choices are read once for the page.
     related = ("effect", "band")
     # In words, grouped by scale, not as internal codes ("cruk:common").
     choice_builders = {"band": band_choices}
@@ -269,13 +259,6 @@ class DrugSideEffectInline(DrugChildInline):
         # Every row's help rules in one query, not one per side effect.
         rules = HelpRule.objects.select_related("sign", "timing", "source", "escalation_source")
         return super().get_queryset(request).prefetch_related(Prefetch("help_rules", rules))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "effect":
-            kwargs["widget"] = PreloadedAutocompleteSelect(
-                db_field, self.admin_site, lambda: chosen_effects(request)
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class DisagreementInline(DrugChildInline):

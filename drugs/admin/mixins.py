@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
-from django.contrib.admin.widgets import AdminTextareaWidget, AutocompleteSelect
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
@@ -35,31 +35,6 @@ class MarkdownEditor(AdminTextareaWidget):
             super().render(name, value, attrs, renderer),
             reverse("markdownx_markdownify"),
         )
-
-
-class PreloadedAutocompleteSelect(AutocompleteSelect):
-    """The admin's autocomplete, naming each row's choice from one lookup for the whole page.
-
-    Django's asks the database for the chosen item of every row: a query per side effect.
-    `preloaded()` returns {pk as text: object} for the items the page's rows have chosen.
-    """
-
-    def __init__(self, field, admin_site, preloaded, **kwargs):
-        super().__init__(field, admin_site, **kwargs)
-        self.preloaded = preloaded
-
-    def optgroups(self, name, value, attr=None):
-        known = self.preloaded()
-        chosen = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
-        if self.allow_multiple_selected or any(v not in known for v in chosen):
-            return super().optgroups(name, value, attr)
-        options = []
-        if not self.is_required:
-            options.append(self.create_option(name, "", "", False, 0))
-        for pk in chosen[:1]:
-            label = self.choices.field.label_from_instance(known[pk])
-            options.append(self.create_option(name, known[pk].pk, label, True, len(options)))
-        return [(None, options, 0)]
 
 
 # A plain CharField: markdownx's own form field swaps in its preview-on-load widget.

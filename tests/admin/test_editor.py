@@ -270,9 +270,15 @@ class TestTheChangePage:
         # A folded group says how many rows it holds.
         assert re.search(r"Drug side effects \(3\)\s*</h2>", page)
 
-    def test_a_new_drug_opens_with_blank_rows_to_fill_in_without_javascript(self, client, editor):
+    def test_a_new_drug_opens_with_blank_rows_to_fill_in_without_javascript(
+        self, client, editor, vocabulary
+    ):
         client.force_login(editor)
         page = client.get(ADD).content.decode()
+        # The shared side effect is a plain select, not a script-only autocomplete.
+        effect = vocabulary["effect"]
+        assert f'<option value="{effect.pk}">Infection</option>' in page
+        assert "admin/js/autocomplete.js" not in page
         # Unfolded, with a row for a source, each required section and a side effect's rule.
         assert '<details class="inline-row">' not in page
         assert "<details>" not in page
@@ -304,7 +310,7 @@ class TestQueryCounts:
         FrequencyBandFactory()
         client.force_login(editor)
         client.get(ADD)  # the session and permission caches, as on a second visit
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(17):
             assert client.get(ADD).status_code == 200
 
     def test_the_lenalidomide_change_page_with_the_real_content(
@@ -314,7 +320,7 @@ class TestQueryCounts:
         client.force_login(editor)
         url = change_url(revision)
         client.get(url)
-        with django_assert_num_queries(35):
+        with django_assert_num_queries(36):
             assert client.get(url).status_code == 200
 
     def test_the_change_page_does_not_grow_with_side_effects(
@@ -329,8 +335,8 @@ class TestQueryCounts:
 
         add_effects(1)
         client.get(change_url(drug))
-        with django_assert_num_queries(28):
+        with django_assert_num_queries(29):
             client.get(change_url(drug))
         add_effects(5)
-        with django_assert_num_queries(28):
+        with django_assert_num_queries(29):
             client.get(change_url(drug))

@@ -175,10 +175,7 @@ def test_an_editor_writes_a_new_drug_in_one_save_and_a_second_person_publishes_i
         page.fill(f"#id_sections-{i}-text", text)
         cite_new_source(page, f"id_sections-{i}-sources")
 
-    # The shared side effect through the admin's autocomplete.
-    page.click("#side_effects-0 .select2-selection")
-    page.fill(".select2-search__field", "Infection")
-    page.click(".select2-results__option >> text=Infection")
+    page.select_option("#id_side_effects-0-effect", label="Infection")
     page.select_option("#id_side_effects-0-band", label=f"{band.label} ({band.phrase})")
     page.fill("#id_side_effects-0-text", "You may get infections more easily.")
     cite_new_source(page, "id_side_effects-0-sources")
