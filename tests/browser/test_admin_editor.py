@@ -258,3 +258,45 @@ def test_removing_a_new_source_clears_citations_of_new_sources_rather_than_guess
     assert offered == ["new-0", "new-1"]
     assert "choose the sources again" in page.locator("#sources-renumbered").inner_text()
     context.close()
+
+
+def test_a_new_drug_is_written_in_one_save_without_javascript(browser, live_server, editor):
+    call_command("import_monographs", verbosity=0)
+    timing = TimingPhrase.objects.order_by("phrase").first()
+    client = Client()
+    client.force_login(editor)
+    no_js = browser.new_context(java_script_enabled=False)
+    no_js.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = no_js.new_page()
+    page.goto(live_server.url + reverse("admin:drugs_drug_add"))
+    page.fill("#id_name", "Quietumab")  # the slug is made from it on saving
+    page.fill("#id_treats", "Myeloma")
+    page.fill("#id_summary", "A capsule for myeloma.")
+    page.fill("#id_sources-0-key", "leaflet")
+    page.fill("#id_sources-0-publisher", "Example Cancer Charity")
+    page.fill("#id_sources-0-title", "Quietumab leaflet")
+    for i, (kind, title, text) in enumerate(SECTIONS):
+        assert page.input_value(f"#id_sections-{i}-kind") == kind
+        page.fill(f"#id_sections-{i}-title", title)
+        page.fill(f"#id_sections-{i}-text", text)
+        page.select_option(f"#id_sections-{i}-sources", "new-0")
+    page.select_option("#id_side_effects-0-effect", label="Infection")
+    page.select_option("#id_side_effects-0-band", index=1)
+    page.fill("#id_side_effects-0-text", "You may get infections more easily.")
+    page.select_option("#id_side_effects-0-sources", "new-0")
+    rule = "#id_side_effects-0-help_rules-0"
+    page.select_option(f"{rule}-sign", index=1)
+    page.fill(f"{rule}-text", "your temperature goes above 38°C")
+    page.select_option(f"{rule}-urgency", timing.floor)
+    page.select_option(f"{rule}-timing", str(timing.pk))
+    page.select_option(f"{rule}-source", "new-0")
+    page.click("input[name=_continue]")
+    assert page.locator(".errornote").count() == 0, page.locator(".errorlist").all_inner_texts()
+    drug = Drug.objects.get(slug="quietumab")
+    source = drug.sources.get()
+    assert drug.sections.count() == 4
+    assert all(list(s.sources.all()) == [source] for s in drug.sections.all())
+    assert drug.side_effects.get().help_rules.get().source == source
+    no_js.close()
