@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "markdownx",
+    # Help rules edited inside their side effect on a drug's admin page.
+    "nested_admin",
     "simple_history",
     "csp",
     "axes",

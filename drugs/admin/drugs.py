@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+
+import nested_admin
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -13,6 +16,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from drugs.admin import views as admin_views
+from drugs.admin.forms import Citable, CitingForm, DrugForm
 from drugs.admin.inlines import (
     DisagreementInline,
     DrugSideEffectInline,
@@ -74,6 +78,24 @@ class RevisionFilter(admin.SimpleListFilter):
         return queryset
 
 
+# A new drug's first review falls due a year after it is written, not the next day.
+REVIEW_INTERVAL = datetime.timedelta(days=365)
+
+
+def first_review_dates() -> dict[str, datetime.date]:
+    today = timezone.localdate()
+    return {"last_reviewed": today, "next_review_due": today + REVIEW_INTERVAL}
+
+
+def any_changed(formsets) -> bool:
+    """Whether any row changed, nested rows (a side effect's help rules) included."""
+    return any(
+        formset.has_changed()
+        or any(any_changed(getattr(row, "nested_formsets", None) or []) for row in formset.forms)
+        for formset in formsets
+    )
+
+
 TRANSITIONS = {
     "submit": (workflow.submit_for_review, "submitted for review"),
     "draft": (workflow.return_to_draft, "returned to draft"),
@@ -87,8 +109,11 @@ TAKEDOWN = {
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(nested_admin.NestedModelAdmin):
+    # Nested, so help rules are edited inside their side effect, in the drug's one save.
     change_form_template = "admin/drugs/drug/change_form.html"
+    form = DrugForm
+    prepopulated_fields = {"slug": ["name"]}
     list_display = ["name", "slug", "status", "revision_label", "next_review_due", "overdue"]
     list_filter = ["status", ReviewOverdueFilter, SourcesPastReviewFilter, RevisionFilter]
     search_fields = ["name", "slug", "treats", "summary"]
@@ -140,9 +165,19 @@ class DrugAdmin(admin.ModelAdmin):
             fields += ["last_reviewed", "next_review_due"]
         return fields
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # Only a new drug's slug follows its name; a saved page keeps its address.
+        return self.prepopulated_fields if obj is None else {}
+
+    def get_changeform_initial_data(self, request):
+        return {**first_review_dates(), **super().get_changeform_initial_data(request)}
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        # Inlines offer only this drug's own sources and children.
+        # Inlines offer only this drug's own sources and children, and the sources being
+        # added in the same form.
         request._drug = obj
+        if getattr(request, "_citable", None) is None or request._citable.drug != obj:
+            request._citable = Citable(obj)
         return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -150,8 +185,9 @@ class DrugAdmin(admin.ModelAdmin):
         if not change:
             obj.status = Status.DRAFT
             if not request.user.has_perm(workflow.SET_REVIEW_DATES):
-                # Not clinically reviewed yet: due for review at once.
-                obj.last_reviewed = obj.next_review_due = timezone.localdate()
+                # Set by a reviewer later; until then due a year on, like any first review.
+                for name, day in first_review_dates().items():
+                    setattr(obj, name, day)
         elif not form.has_changed():
             # Saved only if its own fields changed, so an untouched form (a workflow button
             # pressed without edits) neither authors nor dates anything.
@@ -162,10 +198,15 @@ class DrugAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # The sources are saved now: point the rows that cited new ones by position at them.
+        for formset in formsets:
+            for row in formset.forms:
+                if isinstance(row, CitingForm) and row.instance.pk is not None:
+                    row.save_new_citations(request._citable)
         drug, user = form.instance, request.user
         if not change or form.has_changed():
             workflow.add_author(drug, user)
-        elif any(formset.has_changed() for formset in formsets):
+        elif any_changed(formsets):
             # Only its parts changed: still one history entry, under this edit and its author.
             request._returned_to_draft = workflow.record_edit(
                 drug, user, "Changed its sources, sections, side effects or precautions"
@@ -270,7 +311,8 @@ class DrugAdmin(admin.ModelAdmin):
             "refusals": workflow.publish_refusals(drug, user) if in_review and reviewer else [],
             "missing": workflow.missing_parts(drug) if drug.status == Status.DRAFT else [],
             "seen": workflow.seen_token(drug),
-            "changes": self._changes_from_live(drug) if drug.revision_of_id else None,
+            # The publish page's diff: what the reviewer is about to make live.
+            "changes": self._changes_from_live(drug) if drug.revision_of_id and in_review else None,
             "events": drug.workflow_events.select_related("user")[:20],
             "can_withdraw": workflow.is_live_published(drug) and reviewer,
             "can_restore": drug.status == Status.WITHDRAWN and reviewer,

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.widgets import AdminTextareaWidget
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
-from markdownx.widgets import AdminMarkdownxWidget
 
 from drugs.editorial import readability, workflow
 from drugs.models import (
     GlossaryTerm,
 )
 
-MARKDOWN_WIDGETS = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
+
+class MarkdownEditor(AdminTextareaWidget):
+    """A plain textarea with a Preview button: a preview is rendered when asked for, not on load.
+
+    markdownx's own widget asks the server for a preview of every field as the page loads
+    (about 95 requests on a long drug). Editing needs no JavaScript; only the button does.
+    """
+
+    class Media:
+        js = ["admin/drugs/markdown_preview.js"]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html(
+            '<div class="markdown-editor">{}'
+            '<button type="button" class="button markdown-preview-button" data-preview-url="{}"'
+            " hidden>Preview</button>"
+            '<div class="markdown-preview" aria-live="polite" hidden></div></div>',
+            super().render(name, value, attrs, renderer),
+            reverse("markdownx_markdownify"),
+        )
+
+
+# A plain CharField: markdownx's own form field swaps in its preview-on-load widget.
+MARKDOWN_WIDGETS = {MarkdownxField: {"form_class": forms.CharField, "widget": MarkdownEditor}}
 
 
 def explained_words() -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from drugs.admin.forms import LIST_FIELDS
 from drugs.editorial import shared, workflow
 from drugs.models import (
     ChangeStatus,
@@ -31,6 +33,8 @@ class ReviewedSharedAdmin(admin.ModelAdmin):
     """Saving proposes a change for review instead of changing what patients see."""
 
     change_form_template = "admin/drugs/shared_change_form.html"
+    # Aliases, synonyms, lay names: typed one a line, never as JSON.
+    formfield_overrides = {models.JSONField: LIST_FIELDS}
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -5,9 +5,13 @@ def change_form_data(response, **changes) -> dict:
     """The POST a browser would send from a change form, with some fields changed."""
     data = {}
     forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
+    formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
+    while formsets:
+        formset = formsets.pop(0)
         forms += [formset.management_form, *formset.forms]
+        # nested_admin: a side effect's help rules are a formset inside its form.
+        for form in formset.forms:
+            formsets += getattr(form, "nested_formsets", [])
     for form in forms:
         for name in form.fields:
             value = form[name].value()

@@ -429,3 +429,13 @@ def test_a_reimport_never_brings_back_a_withdrawn_drug(real_content, reviewer, c
     call_command("import_monographs", verbosity=0)
     assert Drug.objects.get(slug="pomalidomide").status == Status.WITHDRAWN
     assert client.get(drug.get_absolute_url()).status_code == 410
+
+
+@pytest.mark.django_db
+def test_shared_lists_are_typed_one_a_line(client, editor):
+    term = GlossaryTermFactory(aliases=["neutropenic"])
+    client.force_login(editor)
+    page = client.get(reverse("admin:drugs_glossaryterm_change", args=[term.pk])).content.decode()
+    assert "neutropenic</textarea>" in page and '["neutropenic"]' not in page
+    edit_in_admin(client, editor, term, aliases="neutropenic\r\nneutrophils low")
+    assert SharedChange.objects.get().data["aliases"] == ["neutropenic", "neutrophils low"]
