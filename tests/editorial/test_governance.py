@@ -439,3 +439,21 @@ def test_shared_lists_are_typed_one_a_line(client, editor):
     assert "neutropenic</textarea>" in page and '["neutropenic"]' not in page
     edit_in_admin(client, editor, term, aliases="neutropenic\r\nneutrophils low")
     assert SharedChange.objects.get().data["aliases"] == ["neutropenic", "neutrophils low"]
+
+
+@pytest.mark.django_db
+def test_a_help_rule_edited_inside_the_drug_page_returns_it_to_draft(client, editor, reviewer):
+    from drugs.models import HelpRule
+
+    drug = complete_drug(status=Status.DRAFT)
+    workflow.submit_for_review(drug, editor)
+    client.force_login(reviewer)
+    url = reverse("admin:drugs_drug_change", args=[drug.pk])
+    data = change_form_data(client.get(url))
+    (key,) = [k for k in data if "help_rules" in k and k.endswith("-text")]
+    data[key] = "your temperature goes above 38.5°C"
+    assert client.post(url, data).status_code == 302
+    assert HelpRule.objects.get(side_effect__drug=drug).text == data[key]
+    drug.refresh_from_db()
+    assert drug.status == Status.DRAFT
+    assert list(drug.authors.all()) == [reviewer]
