@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, has_vary_header, patch_vary_headers
 from django.utils.dateparse import parse_datetime
@@ -274,20 +274,28 @@ def _public_query(request: HttpRequest, view_name: str) -> list[tuple[str, str]]
     return query
 
 
+@lru_cache(maxsize=1024)
+def _view_of(path_info: str, resolver: URLResolver) -> tuple[str, str] | None:
+    """(namespace, view name) of a path, remembered: resolving costs a tenth of a hit."""
+    try:
+        match = resolver.resolve(path_info)
+    except Resolver404:
+        return None
+    return match.namespace, match.view_name
+
+
 def page_identity(request: HttpRequest) -> str | None:
     """What names this request's page within a content version, or None to render it afresh."""
     if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD"):
         return None
-    # Looked up before Django resolves the URL itself (a hit never gets that far).
-    try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
-    except Resolver404:
-        return None
-    if match.namespace not in settings.PAGE_CACHE_NAMESPACES:
+    # Looked up before Django resolves the URL itself (a hit never gets that far). The resolver
+    # is part of the memo's key, so a changed ROOT_URLCONF (tests) is never answered from it.
+    view = _view_of(request.path_info, get_resolver(getattr(request, "urlconf", None)))
+    if view is None or view[0] not in settings.PAGE_CACHE_NAMESPACES:
         return None
     if any(name in request.COOKIES for name in PERSONAL_COOKIES):
         return None
-    query = _public_query(request, match.view_name) if request.GET else []
+    query = _public_query(request, view[1]) if request.META.get("QUERY_STRING") else []
     if query is None:
         return None
     # The scheme too: a page rendered for plain http carries http:// links.
@@ -307,6 +315,8 @@ def _key(identity: str, version: Version) -> str:
 
 def _drop_tracking(request: HttpRequest) -> None:
     """Remove tracking tags from the request, so the page rendered is the one cached for all."""
+    if not any(is_tracking(name) for name in request.GET):
+        return
     kept = [(n, v) for n, values in request.GET.lists() if not is_tracking(n) for v in values]
     query_string = urlencode(kept)
     request.META["QUERY_STRING"] = query_string
@@ -391,12 +401,19 @@ def accepted_codings(accept_encoding: str) -> tuple[str, ...]:
 
 
 class Page(NamedTuple):
-    """A cached page: its bodies by content coding, its headers and its validators."""
+    """A cached page: for each content coding its body and headers, validators included."""
 
-    bodies: dict[str, bytes]
-    headers: dict[str, str]
-    digest: str  # of the identity body; each coding's ETag adds its name
+    codings: dict[str, tuple[bytes, dict[str, str]]]
     changed_at: int  # Last-Modified: the content version's time, or the release's if newer
+
+
+# A request carrying none of these needs no conditional check.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -417,38 +434,41 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def _make_page(request: HttpRequest, response: HttpResponse) -> Page:
+    """The response as stored: every header a hit sends is worked out here, once."""
     patch_vary_headers(response, ("Accept-Encoding",))
     body = response.content
-    headers = {k: v for k, v in response.items() if k.lower() not in UNSTORED_HEADERS}
-    return Page(
-        bodies=compressed_bodies(body, response.get("Content-Type", "")),
-        headers=headers,
-        digest=hashlib.md5(body, usedforsecurity=False).hexdigest(),
-        changed_at=int(max(request.page_cache_version.changed_at, release_changed_at())),
-    )
+    stored = {k: v for k, v in response.items() if k.lower() not in UNSTORED_HEADERS}
+    digest = hashlib.md5(body, usedforsecurity=False).hexdigest()
+    changed_at = int(max(request.page_cache_version.changed_at, release_changed_at()))
+    codings = {}
+    for coding, coded in compressed_bodies(body, response.get("Content-Type", "")).items():
+        headers = {
+            **stored,
+            "Content-Length": str(len(coded)),
+            "Last-Modified": http_date(changed_at),
+        }
+        if coding == "identity":
+            headers["ETag"] = f'"{digest}"'
+        else:
+            # Each coding is its own representation, with its own strong validator.
+            headers["Content-Encoding"] = coding
+            headers["ETag"] = f'"{digest}-{coding}"'
+        codings[coding] = (coded, headers)
+    return Page(codings, changed_at)
 
 
 def _respond(request: HttpRequest, page: Page) -> HttpResponse:
-    """The page in the best coding the client accepts, its validators, or 304 if current."""
-    accepted = accepted_codings(request.headers.get("Accept-Encoding", ""))
-    coding = next((c for c in accepted if c in page.bodies), "identity")
-    body = page.bodies[coding]
+    """The page in the best coding the client accepts, or 304 if the client's copy is current."""
+    accepted = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    coding = next((c for c in accepted if c in page.codings), "identity")
+    body, headers = page.codings[coding]
     # HEAD: the headers of the GET, its Content-Length included, and no body.
-    response = HttpResponse(b"" if request.method == "HEAD" else body)
-    for name, value in page.headers.items():
-        response[name] = value
-    response["Content-Length"] = str(len(body))
-    if coding == "identity":
-        etag = f'"{page.digest}"'
-    else:
-        # Each coding is its own representation, with its own strong validator.
-        response["Content-Encoding"] = coding
-        etag = f'"{page.digest}-{coding}"'
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(page.changed_at)
+    response = HttpResponse(b"" if request.method == "HEAD" else body, headers=headers)
     response["Cache-Control"] = f"public, max-age={settings.PAGE_CACHE_MAX_AGE}, must-revalidate"
+    if not any(name in request.META for name in CONDITIONAL_HEADERS):
+        return response
     return get_conditional_response(
-        request, etag=etag, last_modified=page.changed_at, response=response
+        request, etag=headers["ETag"], last_modified=page.changed_at, response=response
     )
 
 
@@ -502,7 +522,7 @@ class PublicPageCacheMiddleware:
         identity = page_identity(request)
         if identity is None:
             return None
-        if request.GET:
+        if request.META.get("QUERY_STRING"):
             _drop_tracking(request)
         version = current_version()
         key = _key(identity, version)
