@@ -32,6 +32,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 from common import fresh_database, production_env  # bench/ is on sys.path when a script runs
 
@@ -222,43 +223,29 @@ def check(name: str, url: str, headers: dict, query: str) -> str:
     return coding or "identity"
 
 
-def measure(urls: list[tuple[str, str, dict]], args) -> tuple[list[Result], dict[str, str]]:
-    """wrk on each URL, after a check and a warm-up of every worker and the page cache."""
+def measure(urls: list[tuple[str, str, dict]], args) -> tuple[list[list[Result]], dict]:
+    """wrk on each URL, round after round, after a check and a warm-up of every worker.
+
+    The yardstick comes first in each round and the ratios are taken within a round, so a
+    machine whose load changes over minutes still gives comparable figures.
+    """
     codings = {}
     for name, url, headers in urls:
         codings[name] = check(name, url, headers, args.query)
         wrk(name, url, 2, min(args.connections, 16), args.threads, headers)
-    results = [
-        wrk(name, url, args.duration, args.connections, args.threads, headers)
-        for name, url, headers in urls
+    rounds = [
+        [
+            wrk(name, url, args.duration, args.connections, args.threads, headers)
+            for name, url, headers in urls
+        ]
+        for _ in range(args.rounds)
     ]
-    return results, codings
+    return rounds, codings
 
 
-def bench_site(engine: str, cache: str, db_url: str, args, static_root: Path, folder: Path):
-    """The site's URLs under gunicorn; also the drug page's bytes, for the bare project."""
-    env = production_env(
-        db_url, static_root, redis_url(args.redis if cache == "redis" else None, engine)
-    )
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    drug = f"{base}/drugs/{drug_slug(args.content)}/"
-    search = f"{base}/search/?q={args.query}"
-    urls = [
-        ("baseline", f"{base}/bench/baseline/", {}),
-        ("drug", drug, {}),
-        ("drug gz/br", drug, COMPRESSED),
-        ("search", search, {}),
-        ("search gz/br", search, COMPRESSED),
-    ]
-    with gunicorn(env, port, args.workers, folder / f"gunicorn-{engine}-{cache}.log"):
-        results, codings = measure(urls, args)
-        page = fetch(drug)[1]
-    return results, codings, page
-
-
-def bench_bare(page: bytes, args, folder: Path) -> Result:
-    """The bare Django project (bench/bare/) answering the drug page's bytes."""
+@contextmanager
+def bare_server(page: bytes, args, folder: Path):
+    """The bare Django project (bench/bare/) answering the drug page's bytes; its URL."""
     page_file = folder / "bare-page.html"
     page_file.write_bytes(page)
     env = {
@@ -268,17 +255,34 @@ def bench_bare(page: bytes, args, folder: Path) -> Result:
         "BARE_PAGE": str(page_file),
     }
     port = free_port()
-    with gunicorn(
-        env,
-        port,
-        args.workers,
-        folder / "gunicorn-bare.log",
-        app="bare_wsgi",
-        ready="/",
-        extra=("--pythonpath", str(BARE)),
-    ):
-        results, _ = measure([("bare", f"http://127.0.0.1:{port}/", {})], args)
-    return results[0]
+    log = folder / "gunicorn-bare.log"
+    extra = ("--pythonpath", str(BARE))
+    with gunicorn(env, port, args.workers, log, app="bare_wsgi", ready="/", extra=extra):
+        yield f"http://127.0.0.1:{port}/"
+
+
+def bench_site(engine: str, cache: str, db_url: str, args, static_root: Path, folder: Path):
+    """The bare project and the site's URLs, both servers up, measured in alternation."""
+    env = production_env(
+        db_url, static_root, redis_url(args.redis if cache == "redis" else None, engine)
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    drug = f"{base}/drugs/{drug_slug(args.content)}/"
+    search = f"{base}/search/?q={args.query}"
+    with gunicorn(env, port, args.workers, folder / f"gunicorn-{engine}-{cache}.log"):
+        page = fetch(drug)[1]
+        with bare_server(page, args, folder) as bare:
+            urls = [
+                ("bare", bare, {}),
+                ("baseline", f"{base}/bench/baseline/", {}),
+                ("drug", drug, {}),
+                ("drug gz/br", drug, COMPRESSED),
+                ("search", search, {}),
+                ("search gz/br", search, COMPRESSED),
+            ]
+            rounds, codings = measure(urls, args)
+    return rounds, codings, len(page)
 
 
 def bench_engine(engine: str, args, static_root: Path, folder: Path) -> bool:
@@ -288,43 +292,42 @@ def bench_engine(engine: str, args, static_root: Path, folder: Path) -> bool:
         run(
             env, str(BIN / "python"), "manage.py", "import_monographs", "-v", "0", str(args.content)
         )
-        runs = []
-        page = b""
+        ok = True
         for cache in args.caches.split(","):
-            results, codings, page = bench_site(
+            rounds, codings, page_bytes = bench_site(
                 engine, cache.strip(), url, args, static_root, folder
             )
-            runs.append((cache.strip(), results, codings))
-    bare = bench_bare(page, args, folder)
-    ok = True
-    for cache, results, codings in runs:
-        ok = report(engine, cache, bare, results, codings, len(page), args) and ok
+            ok = report(engine, cache.strip(), rounds, codings, page_bytes, args) and ok
     return ok
 
 
-def report(engine, cache, bare: Result, results, codings, page_bytes: int, args) -> bool:
-    baseline = next(r for r in results if r.name == "baseline").rps
+def report(engine: str, cache: str, rounds, codings: dict, page_bytes: int, args) -> bool:
+    """Median figures over the rounds; each ratio is the median of the rounds' own ratios."""
     reuse_ms = os.environ.get("PAGE_CACHE_VERSION_REUSE_MS") or "500 (default)"
     print(
         f"\n{engine}, {'Redis' if cache == 'redis' else 'local-memory'} cache, content version "
         f"reused for {reuse_ms} ms per worker: {args.connections} connections, {args.duration} s "
-        f"per URL, {args.workers} gunicorn workers; bare page {page_bytes} bytes; "
-        f"gz/br rows sent as {codings.get('drug gz/br')}"
+        f"per URL, {args.rounds} round(s), {args.workers} gunicorn workers; "
+        f"bare page {page_bytes} bytes; gz/br rows sent as {codings.get('drug gz/br')}"
     )
     print(
         f"  {'':13} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
         f"{'x bare':>6} {'x base':>6}  target (x bare)"
     )
     ok = True
-    for r in [bare, *results]:
-        ratio = r.rps / bare.rps if bare.rps else 0.0
-        target = TARGETS.get(r.name)
-        met = target is None or ratio >= target
-        ok = ok and met and r.errors == 0
+    for i, name in enumerate(r.name for r in rounds[0]):
+        runs = [one[i] for one in rounds]
+        x_bare = median(one[i].rps / one[0].rps for one in rounds)
+        x_base = median(one[i].rps / one[1].rps for one in rounds)
+        errors = sum(r.errors for r in runs)
+        target = TARGETS.get(name)
+        met = target is None or x_bare >= target
+        ok = ok and met and errors == 0
         verdict = "" if target is None else f">= {target}  {'ok' if met else 'MISSED'}"
         print(
-            f"  {r.name:13} {r.rps:8.0f} {r.p50_ms:7.2f} {r.p99_ms:7.2f} {r.errors:6d} "
-            f"{ratio:6.2f} {r.rps / baseline if baseline else 0:6.2f}  {verdict}"
+            f"  {name:13} {median(r.rps for r in runs):8.0f} "
+            f"{median(r.p50_ms for r in runs):7.2f} {median(r.p99_ms for r in runs):7.2f} "
+            f"{errors:6d} {x_bare:6.2f} {x_base:6.2f}  {verdict}"
         )
     return ok
 
@@ -332,6 +335,9 @@ def report(engine, cache, bare: Result, results, codings, page_bytes: int, args)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds per URL (default 30)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds over every URL; medians reported (1)"
+    )
     parser.add_argument("--connections", type=int, default=64, help="open connections (64)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument(
