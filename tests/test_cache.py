@@ -611,6 +611,22 @@ class TestQueryStrings:
         assert cache_state(again) == "hit"
         assert client.get(url, {"q": "word4"}).status_code == 200
 
+    def test_a_variant_past_the_limit_is_not_compressed_each_time(
+        self, client, content, monkeypatch
+    ):
+        monkeypatch.setattr(page_cache, "variants", page_cache.Variants(1))
+        calls = []
+        compress = page_cache.compressed_bodies
+        monkeypatch.setattr(
+            page_cache, "compressed_bodies", lambda *a: calls.append(a) or compress(*a)
+        )
+        url = reverse("drugs:search")
+
+        for n in range(4):
+            get(client, f"{url}?q=word{n}", accept_encoding="gzip")
+
+        assert len(calls) == 1
+
     def test_the_limit_starts_again_with_each_content_version(self):
         variants = page_cache.Variants(1)
 
