@@ -7,6 +7,7 @@ import time
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import OperationalError
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -377,6 +378,30 @@ class TestPublishBound:
         clock.advance(bound())
 
         assert "Published while Redis was down." in client.get(drug_url).content.decode()
+
+    def test_while_the_database_is_down_cached_pages_are_still_served(
+        self, client, content, drug_url, clock, monkeypatch
+    ):
+        client.get(drug_url)
+
+        def database_down():
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(page_cache, "database_version", database_down)
+        clock.advance(bound() * 3)
+        response = client.get(drug_url)
+
+        assert response.status_code == 200
+        assert cache_state(response) == "hit"
+
+    def test_without_a_version_in_hand_a_database_error_is_not_hidden(self, rf, clock, monkeypatch):
+        def database_down():
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(page_cache, "database_version", database_down)
+
+        with pytest.raises(OperationalError):
+            page_cache.current_version()
 
     def test_a_bound_over_one_second_is_refused(self):
         import os
