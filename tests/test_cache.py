@@ -394,7 +394,7 @@ class TestPublishBound:
         assert response.status_code == 200
         assert cache_state(response) == "hit"
 
-    def test_without_a_version_in_hand_a_database_error_is_not_hidden(self, rf, clock, monkeypatch):
+    def test_without_a_version_in_hand_a_database_error_is_not_hidden(self, clock, monkeypatch):
         def database_down():
             raise OperationalError("connection refused")
 
