@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -178,11 +178,10 @@ def bump_content_version() -> None:
     )
     if not updated:
         ContentVersion.objects.get_or_create(pk=VERSION_PK, defaults={"version": 1})
-    # The process that made the change sees it at once, whatever the reuse bound: now (its own
-    # connection already sees the new row) and after the commit (in case a read in between,
-    # from another thread's connection, kept the old one).
+    # The worker that made the change sees it at once, whatever the reuse bound: its connection
+    # already sees the new row. (With GUNICORN_THREADS above 1, a sibling thread that read the
+    # version before the commit is like another worker: it sees the change within the bound.)
     forget_version()
-    transaction.on_commit(forget_version)
 
 
 def _content_changed(sender, **kwargs) -> None:
