@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Load-test the site under gunicorn with production settings, against a bare Django baseline.
+"""Load-test the site under gunicorn with production settings, against two yardsticks.
 
-    .venv/bin/python bench/http.py                       # SQLite and PostgreSQL, 30 s each URL
-    .venv/bin/python bench/http.py --duration 5 --databases sqlite
+    .venv/bin/python bench/http.py                       # both databases, Redis and not, 30 s
+    .venv/bin/python bench/http.py --duration 5 --databases sqlite --caches local
 
 For each database it makes a throwaway database, migrates, imports content/, collects static
-files into a temporary folder, starts gunicorn (production settings: DEBUG off, a generated
-SECRET_KEY, SECURE_SSL_REDIRECT=0 on loopback) and measures with wrk (apt-get install wrk):
-  (a) a constant-response view behind the same middleware (BENCH_BASELINE=1 mounts it),
-  (b) a drug page, (c) a search.
-It prints requests per second, p50 / p99 latency and errors, and (b) and (c) as ratios of (a).
-Targets: (b) at least 0.8 of (a), (c) at least 0.5 of (a), no errors.
+files into a temporary folder, and for each cache (Redis, each worker's local memory) starts
+gunicorn (production settings: DEBUG off, a generated SECRET_KEY, SECURE_SSL_REDIRECT=0 on
+loopback) and measures with wrk (apt-get install wrk):
+  bare      a bare Django project (bench/bare/: startproject's middleware, one view answering
+            the drug page's bytes) under the same gunicorn, config and workers: the yardstick;
+  baseline  a constant view behind the site's own middleware (BENCH_BASELINE=1 mounts it);
+  the drug page and a search, each plain and with "Accept-Encoding: gzip, br".
+It prints requests per second, p50 / p99 latency, errors, and each as a ratio of bare and of
+baseline. Targets against bare: drug page at least 1.0, search at least 0.5, no errors.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -28,6 +32,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 from common import fresh_database, production_env  # bench/ is on sys.path when a script runs
 
@@ -39,7 +44,10 @@ BIN = ROOT / ".venv" / "bin"
 # Redis databases kept for the benchmark and emptied before each run, one per engine, so a
 # PostgreSQL run never serves pages the SQLite run cached.
 REDIS_DBS = {"sqlite": 14, "postgres": 15}
-TARGETS = {"drug": 0.8, "search": 0.5}
+# Against the bare project, from issue #18.
+TARGETS = {"drug": 1.0, "drug gz/br": 1.0, "search": 0.5, "search gz/br": 0.5}
+COMPRESSED = {"Accept-Encoding": "gzip, br"}
+BARE = ROOT / "bench" / "bare"
 
 
 @dataclass
@@ -80,13 +88,16 @@ def redis_url(base: str | None, engine: str) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict, port: int, workers: int, log: Path):
+def gunicorn(
+    env: dict, port: int, workers: int, log: Path, app="meds_site.wsgi", ready="/healthz", extra=()
+):
     """Start gunicorn with the project's config; stop it (and only it) afterwards."""
     with open(log, "w") as out:
         process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
-                "meds_site.wsgi",
+                app,
+                *extra,
                 "--config",
                 "gunicorn.conf.py",
                 "--bind",
@@ -102,7 +113,7 @@ def gunicorn(env: dict, port: int, workers: int, log: Path):
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until_healthy(port, process, log)
+        wait_until_healthy(port, process, log, ready)
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
@@ -113,7 +124,7 @@ def gunicorn(env: dict, port: int, workers: int, log: Path):
             process.wait()
 
 
-def wait_until_healthy(port: int, process, log: Path) -> None:
+def wait_until_healthy(port: int, process, log: Path, ready: str) -> None:
     import urllib.request
 
     deadline = time.monotonic() + 60
@@ -121,7 +132,7 @@ def wait_until_healthy(port: int, process, log: Path) -> None:
         if process.poll() is not None:
             sys.exit(f"gunicorn stopped:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2) as r:
                 if r.status == 200:
                     return
         except OSError:
@@ -129,8 +140,8 @@ def wait_until_healthy(port: int, process, log: Path) -> None:
     sys.exit(f"gunicorn did not become healthy:\n{log.read_text()[-3000:]}")
 
 
-def fetch(url: str) -> tuple[int, str]:
-    """Status and body, without following redirects (a search must not redirect)."""
+def fetch(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
+    """Status, body and headers, without following redirects (a search must not redirect)."""
     import urllib.error
     import urllib.request
 
@@ -139,11 +150,12 @@ def fetch(url: str) -> tuple[int, str]:
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with opener.open(url, timeout=10) as r:
-            return r.status, r.read().decode()
+        with opener.open(request, timeout=10) as r:
+            return r.status, r.read(), dict(r.headers)
     except urllib.error.HTTPError as exc:
-        return exc.code, ""
+        return exc.code, b"", dict(exc.headers)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -154,10 +166,13 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(name: str, url: str, duration: int, connections: int, threads: int) -> Result:
+def wrk(
+    name: str, url: str, duration: int, connections: int, threads: int, headers: dict
+) -> Result:
     out = subprocess.run(
         [
             "wrk",
+            *(f"-H{k}: {v}" for k, v in headers.items()),
             f"-t{threads}",
             f"-c{connections}",
             f"-d{duration}s",
@@ -195,64 +210,124 @@ def drug_slug(content: Path) -> str:
     sys.exit(f"no monograph in {content}")
 
 
-def bench_engine(engine: str, args, static_root: Path, folder: Path) -> list[Result]:
+def check(name: str, url: str, headers: dict, query: str) -> str:
+    """Fail unless the URL answers 200 as expected; the content coding it was sent in."""
+    status, body, got = fetch(url, headers)
+    if status != 200:
+        sys.exit(f"{name}: {url} answered {status}, not 200")
+    coding = got.get("Content-Encoding", "")
+    if headers and name != "baseline" and coding not in ("br", "gzip"):
+        sys.exit(f"{name}: {url} was not compressed although the client accepts it")
+    if name == "search" and query.lower() not in body.decode().lower():
+        sys.exit(f"search: the results page does not mention {query!r}")
+    return coding or "identity"
+
+
+def measure(urls: list[tuple[str, str, dict]], args) -> tuple[list[list[Result]], dict]:
+    """wrk on each URL, round after round, after a check and a warm-up of every worker.
+
+    The yardstick comes first in each round and the ratios are taken within a round, so a
+    machine whose load changes over minutes still gives comparable figures.
+    """
+    codings = {}
+    for name, url, headers in urls:
+        codings[name] = check(name, url, headers, args.query)
+        wrk(name, url, 2, min(args.connections, 16), args.threads, headers)
+    rounds = [
+        [
+            wrk(name, url, args.duration, args.connections, args.threads, headers)
+            for name, url, headers in urls
+        ]
+        for _ in range(args.rounds)
+    ]
+    return rounds, codings
+
+
+@contextmanager
+def bare_server(page: bytes, args, folder: Path):
+    """The bare Django project (bench/bare/) answering the drug page's bytes; its URL."""
+    page_file = folder / "bare-page.html"
+    page_file.write_bytes(page)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bare_settings",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "BARE_PAGE": str(page_file),
+    }
+    port = free_port()
+    log = folder / "gunicorn-bare.log"
+    extra = ("--pythonpath", str(BARE))
+    with gunicorn(env, port, args.workers, log, app="bare_wsgi", ready="/", extra=extra):
+        yield f"http://127.0.0.1:{port}/"
+
+
+def bench_site(engine: str, cache: str, db_url: str, args, static_root: Path, folder: Path):
+    """The bare project and the site's URLs, both servers up, measured in alternation."""
+    env = production_env(
+        db_url, static_root, redis_url(args.redis if cache == "redis" else None, engine)
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    drug = f"{base}/drugs/{drug_slug(args.content)}/"
+    search = f"{base}/search/?q={args.query}"
+    with gunicorn(env, port, args.workers, folder / f"gunicorn-{engine}-{cache}.log"):
+        page = fetch(drug)[1]
+        with bare_server(page, args, folder) as bare:
+            urls = [
+                ("bare", bare, {}),
+                ("baseline", f"{base}/bench/baseline/", {}),
+                ("drug", drug, {}),
+                ("drug gz/br", drug, COMPRESSED),
+                ("search", search, {}),
+                ("search gz/br", search, COMPRESSED),
+            ]
+            rounds, codings = measure(urls, args)
+    return rounds, codings, len(page)
+
+
+def bench_engine(engine: str, args, static_root: Path, folder: Path) -> bool:
     with database(engine, folder) as url:
-        env = production_env(
-            url, static_root, redis_url(None if args.no_redis else args.redis, engine)
-        )
+        env = production_env(url, static_root)
         run(env, str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0")
         run(
             env, str(BIN / "python"), "manage.py", "import_monographs", "-v", "0", str(args.content)
         )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        urls = {
-            "baseline": f"{base}/bench/baseline/",
-            "drug": f"{base}/drugs/{drug_slug(args.content)}/",
-            "search": f"{base}/search/?q={args.query}",
-        }
-        log = folder / f"gunicorn-{engine}.log"
-        with gunicorn(env, port, args.workers, log):
-            for name, url in urls.items():
-                status, body = fetch(url)
-                if status != 200:
-                    sys.exit(f"{name}: {url} answered {status}, not 200")
-                if name == "search" and args.query.lower() not in body.lower():
-                    sys.exit(f"search: the results page does not mention {args.query!r}")
-                # Warm every worker's connections and the page cache before measuring.
-                wrk(name, url, 2, min(args.connections, 16), args.threads)
-            results = [
-                wrk(name, url, args.duration, args.connections, args.threads)
-                for name, url in urls.items()
-            ]
-        return results
+        ok = True
+        for cache in args.caches.split(","):
+            rounds, codings, page_bytes = bench_site(
+                engine, cache.strip(), url, args, static_root, folder
+            )
+            ok = report(engine, cache.strip(), rounds, codings, page_bytes, args) and ok
+    return ok
 
 
-def report(engine: str, results: list[Result], args) -> bool:
-    by_name = {r.name: r for r in results}
-    baseline = by_name["baseline"].rps
-    cache = "local memory" if args.no_redis else "Redis"
-    reuse_ms = int(os.environ.get("PAGE_CACHE_VERSION_REUSE_MS") or 0)
-    version = (
-        f"content version reused for {reuse_ms} ms per worker"
-        if reuse_ms > 0
-        else "content version read on every hit"
+def report(engine: str, cache: str, rounds, codings: dict, page_bytes: int, args) -> bool:
+    """Median figures over the rounds; each ratio is the median of the rounds' own ratios."""
+    reuse_ms = os.environ.get("PAGE_CACHE_VERSION_REUSE_MS") or "500 (default)"
+    print(
+        f"\n{engine}, {'Redis' if cache == 'redis' else 'local-memory'} cache, content version "
+        f"reused for {reuse_ms} ms per worker: {args.connections} connections, {args.duration} s "
+        f"per URL, {args.rounds} round(s), {args.workers} gunicorn workers; "
+        f"bare page {page_bytes} bytes; gz/br rows sent as {codings.get('drug gz/br')}"
     )
     print(
-        f"\n{engine}, {cache} cache, {version}: {args.connections} connections, "
-        f"{args.duration} s per URL, {args.workers} gunicorn workers"
+        f"  {'':13} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'x bare':>6} {'x base':>6}  target (x bare)"
     )
-    print(f"  {'':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}  target")
     ok = True
-    for r in results:
-        ratio = r.rps / baseline if baseline else 0.0
-        target = TARGETS.get(r.name)
-        met = target is None or ratio >= target
-        ok = ok and met and r.errors == 0
+    for i, name in enumerate(r.name for r in rounds[0]):
+        runs = [one[i] for one in rounds]
+        x_bare = median(one[i].rps / one[0].rps for one in rounds)
+        x_base = median(one[i].rps / one[1].rps for one in rounds)
+        errors = sum(r.errors for r in runs)
+        target = TARGETS.get(name)
+        met = target is None or x_bare >= target
+        ok = ok and met and errors == 0
         verdict = "" if target is None else f">= {target}  {'ok' if met else 'MISSED'}"
         print(
-            f"  {r.name:10} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} "
-            f"{ratio:6.2f}  {verdict}"
+            f"  {name:13} {median(r.rps for r in runs):8.0f} "
+            f"{median(r.p50_ms for r in runs):7.2f} {median(r.p99_ms for r in runs):7.2f} "
+            f"{errors:6d} {x_bare:6.2f} {x_base:6.2f}  {verdict}"
         )
     return ok
 
@@ -260,14 +335,17 @@ def report(engine: str, results: list[Result], args) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds per URL (default 30)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds over every URL; medians reported (1)"
+    )
     parser.add_argument("--connections", type=int, default=64, help="open connections (64)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument(
         "--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers"
     )
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument("--caches", default="redis,local", help="redis,local (each worker's)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="Redis server")
-    parser.add_argument("--no-redis", action="store_true", help="local-memory cache instead")
     parser.add_argument("--content", type=Path, default=ROOT / "content", help="monographs")
     parser.add_argument("--query", default="constipation", help="the search measured")
     args = parser.parse_args()
@@ -281,8 +359,7 @@ def main() -> int:
         env = {**os.environ, "DEBUG": "1", "STATIC_ROOT": str(static_root)}
         run(env, str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v", "0")
         for engine in args.databases.split(","):
-            results = bench_engine(engine.strip(), args, static_root, folder)
-            ok = report(engine.strip(), results, args) and ok
+            ok = bench_engine(engine.strip(), args, static_root, folder) and ok
     return 0 if ok else 1
 
 

@@ -1,40 +1,61 @@
-"""Whole-page cache for anonymous visitors, invalidated by a content version in the database.
+"""Whole-page cache for anonymous visitors, keyed by a content version in the database.
 
 Every save or delete of content bumps `ContentVersion` inside the same transaction (signals,
 plus an explicit bump after the importer's bulk writes). Cache keys include the version, so a
-publish makes every cached page unreachable the moment it commits, on every worker and server,
-whatever the cache backend (unless PAGE_CACHE_VERSION_REUSE_MS lets workers reuse a read for a
-while: see content_version). Keys also include a digest of the code and templates, so a deploy
-never serves pages rendered by the previous release.
+publish makes the old pages unreachable for every worker that has read the new version: the
+publishing worker at once, every other within PAGE_CACHE_VERSION_REUSE_MS, because each reads
+the version at most once per that time and a hit costs no database round trip (README: "How
+soon a publish reaches readers"). Keys also include a digest of the code and templates, so a
+deploy never serves pages rendered by the previous release. A page is compressed once, when it
+enters the cache; pages with a CSRF token or a cookie are never stored, so never compressed.
 """
 
 from __future__ import annotations
 
+import datetime
+import gzip
 import hashlib
 import logging
-import time
 from collections import OrderedDict
 from functools import cache as memoize
+from functools import lru_cache
 from pathlib import Path
+from time import monotonic
+from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import Resolver404, URLResolver, get_resolver
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, has_vary_header
+from django.utils.cache import get_conditional_response, has_vary_header, patch_vary_headers
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from drugs.models import ContentVersion
+
+try:
+    import brotli
+except ImportError:  # gzip only; WhiteNoise likewise skips .br files for static files
+    brotli = None
 
 logger = logging.getLogger(__name__)
 
 VERSION_PK = 1
 # Rows of the drugs app that never appear on a public page: saving them must not empty the cache.
-NOT_CONTENT = {"drugs.feedback", "drugs.contentversion", "drugs.clinicalsignoff"}
+# A shared change waiting for review and the workflow's record are not what patients see:
+# publishing a change saves the shared object itself, which does make pages stale.
+NOT_CONTENT = {
+    "drugs.feedback",
+    "drugs.contentversion",
+    "drugs.clinicalsignoff",
+    "drugs.sharedchange",
+    "drugs.workflowevent",
+}
 # Cookies that can change what a page shows: their holders get a freshly rendered page.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 # Response headers never replayed from the cache.
@@ -88,50 +109,87 @@ local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_ENTRIES)
 VERSION_SQL = f"SELECT version, changed_at FROM {ContentVersion._meta.db_table} WHERE id = %s"
 
 
-def database_version() -> str:
-    """The content version in the database, as a token for cache keys; "0" before any save.
+class Version(NamedTuple):
+    """A content version as a token for cache keys, and when it was made (for Last-Modified)."""
 
-    The time of the last bump is part of it, so a database restored from a backup, or a
+    token: str
+    changed_at: float  # seconds since the epoch; 0 before any save
+
+
+def database_version() -> Version:
+    """The content version in the database; token "0" before any save.
+
+    The time of the last bump is part of the token, so a database restored from a backup, or a
     test's fresh database, never meets pages cached under the same number for other content.
     """
-    # Plain SQL: this runs on every cached hit, and the ORM would double its cost.
+    # Plain SQL: the ORM would double the cost of a read made several times a second.
     with connection.cursor() as cursor:
         cursor.execute(VERSION_SQL, [VERSION_PK])
         row = cursor.fetchone()
-    # SQLite gives the time as text, PostgreSQL as a datetime: either way, no spaces in keys.
-    return f"{row[0]}.{row[1]}".replace(" ", "T") if row else "0"
+    if not row:
+        return Version("0", 0.0)
+    number, changed_at = row
+    # SQLite gives the time as text, PostgreSQL as a datetime.
+    if isinstance(changed_at, str):
+        changed_at = parse_datetime(changed_at)
+    if timezone.is_naive(changed_at):
+        changed_at = timezone.make_aware(changed_at, datetime.UTC)
+    stamp = changed_at.timestamp()
+    return Version(f"{number}.{stamp:.6f}", stamp)
 
 
-# (token, time.monotonic() when read) of this process's last read, for
-# PAGE_CACHE_VERSION_REUSE_MS; replaced whole, so threads never see half an update.
-_last_read: tuple[str | None, float] = (None, 0.0)
+# (version, monotonic() just before it was read) of this process's last read; replaced whole,
+# so threads never see half an update. None: read the database on the next call.
+_last_read: tuple[Version | None, float] = (None, 0.0)
+
+
+def current_version() -> Version:
+    """The version cache keys are built from: this process's last read while it is younger than
+    PAGE_CACHE_VERSION_REUSE_MS (so a hit costs no database round trip), else the database's."""
+    global _last_read
+    bound_ms = settings.PAGE_CACHE_VERSION_REUSE_MS
+    if bound_ms <= 0:
+        return database_version()
+    version, read_at = _last_read
+    # Timed from before the read: the row read is at least as new as that moment, so no page
+    # is served from a version older than the bound. Nothing but the clock and the database
+    # decides, so a lost message or a cache outage cannot stretch it.
+    now = monotonic()
+    if version is None or not 0 <= now - read_at < bound_ms / 1000:
+        try:
+            version = database_version()
+        except DatabaseError:
+            if version is None:
+                raise
+            # The database takes every write, so while it cannot be read nobody can publish
+            # either: the version in hand is still the latest. Try again after another bound.
+            logger.warning("content version unreadable: serving pages of %s", version.token)
+        _last_read = (version, now)
+    return version
 
 
 def content_version() -> str:
-    """The version that cache keys are built from: the database's, read on every call unless
-    PAGE_CACHE_VERSION_REUSE_MS lets this process reuse its last read for a while."""
+    """The current content version's token (see current_version)."""
+    return current_version().token
+
+
+def forget_version() -> None:
+    """Read the version from the database on the next call, whatever the reuse bound."""
     global _last_read
-    reuse_ms = settings.PAGE_CACHE_VERSION_REUSE_MS
-    if reuse_ms <= 0:
-        return database_version()
-    token, read_at = _last_read
-    now = time.monotonic()
-    if token is None or (now - read_at) * 1000 >= reuse_ms:
-        token = database_version()
-        _last_read = (token, now)
-    return token
+    _last_read = (None, 0.0)
 
 
 def bump_content_version() -> None:
     """Make every cached page stale; call after writes that send no signals (bulk_create)."""
-    global _last_read
     updated = ContentVersion.objects.filter(pk=VERSION_PK).update(
         version=F("version") + 1, changed_at=timezone.now()
     )
     if not updated:
         ContentVersion.objects.get_or_create(pk=VERSION_PK, defaults={"version": 1})
-    # The process that made the change sees it at once, whatever the reuse setting.
-    _last_read = (None, 0.0)
+    # The worker that made the change sees it at once, whatever the reuse bound: its connection
+    # already sees the new row. (With GUNICORN_THREADS above 1, a sibling thread that read the
+    # version before the commit is like another worker: it sees the change within the bound.)
+    forget_version()
 
 
 def _content_changed(sender, **kwargs) -> None:
@@ -156,19 +214,23 @@ def connect() -> None:
 # --- keys ----------------------------------------------------------------------------------
 
 
-@memoize
-def release() -> str:
-    """A digest of the code, templates and static manifest this process serves pages with."""
+def _release_files() -> list[Path]:
     base = Path(settings.BASE_DIR)
-    digest = hashlib.sha256()
-    files = [
+    return [
         *sorted((base / "templates").rglob("*.html")),
         *sorted((base / "drugs").rglob("*.py")),
         *sorted((base / "drugs").rglob("*.html")),
         *sorted((base / "meds_site").rglob("*.py")),
         Path(settings.STATIC_ROOT) / "staticfiles.json",
     ]
-    for path in files:
+
+
+@memoize
+def release() -> str:
+    """A digest of the code, templates and static manifest this process serves pages with."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for path in _release_files():
         if path.is_file():
             digest.update(
                 str(path.relative_to(base) if path.is_relative_to(base) else path).encode()
@@ -177,34 +239,195 @@ def release() -> str:
     return digest.hexdigest()[:12]
 
 
-def page_key(request: HttpRequest) -> str | None:
-    """The cache key of this request's page, or None when it must be rendered afresh."""
-    if not settings.PAGE_CACHE_ENABLED or request.method != "GET":
-        return None
-    # Looked up before Django resolves the URL itself (a hit never gets that far).
+@memoize
+def release_changed_at() -> float:
+    """When the newest file of this release was written: a deploy can change a page too."""
+    return max((p.stat().st_mtime for p in _release_files() if p.is_file()), default=0.0)
+
+
+# Tags that analytics and mail tools add to links: no view reads them, so they are dropped
+# before the page is looked up or rendered, and ?utm_source=leaflet is the page itself.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "igshid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "ref_src",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+
+
+def is_tracking(name: str) -> bool:
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
+
+
+def _public_query(request: HttpRequest, view_name: str) -> list[tuple[str, str]] | None:
+    """The query parameters a page is cached by, or None when the query makes it uncacheable."""
+    query = []
+    # Only parameters a view declares: anything else (a handout's patient name) may be private.
+    allowed = settings.PAGE_CACHE_QUERY_PARAMETERS.get(view_name, ())
+    for name, values in request.GET.lists():
+        if is_tracking(name):
+            continue
+        if name not in allowed or len(values) != 1:
+            return None
+        query.append((name, values[0]))
+    return query
+
+
+@lru_cache(maxsize=1024)
+def _view_of(path_info: str, resolver: URLResolver) -> tuple[str, str] | None:
+    """(namespace, view name) of a path, remembered: resolving costs a tenth of a hit."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolver.resolve(path_info)
     except Resolver404:
         return None
-    if match.namespace not in settings.PAGE_CACHE_NAMESPACES:
+    return match.namespace, match.view_name
+
+
+def page_identity(request: HttpRequest) -> str | None:
+    """What names this request's page within a content version, or None to render it afresh."""
+    if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD"):
+        return None
+    # Looked up before Django resolves the URL itself (a hit never gets that far). The resolver
+    # is part of the memo's key, so a changed ROOT_URLCONF (tests) is never answered from it.
+    view = _view_of(request.path_info, get_resolver(getattr(request, "urlconf", None)))
+    if view is None or view[0] not in settings.PAGE_CACHE_NAMESPACES:
         return None
     if any(name in request.COOKIES for name in PERSONAL_COOKIES):
         return None
-    query = []
-    if request.GET:
-        # Only parameters a view declares: anything else (a handout's patient name, tracking
-        # tags) is either private or would fill the cache with copies of one page.
-        allowed = settings.PAGE_CACHE_QUERY_PARAMETERS.get(match.view_name, ())
-        for name, values in request.GET.lists():
-            if name not in allowed or len(values) != 1:
-                return None
-            query.append((name, values[0]))
-    identity = repr((request.get_host(), request.path, sorted(query)))
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-    return f"page:{release()}:{content_version()}:{digest}"
+    query = _public_query(request, view[1]) if request.META.get("QUERY_STRING") else []
+    if query is None:
+        return None
+    # The scheme too: a page rendered for plain http carries http:// links.
+    identity = repr((request.scheme, request.get_host(), request.path, sorted(query)))
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def page_key(request: HttpRequest) -> str | None:
+    """The cache key of this request's page, or None when it must be rendered afresh."""
+    identity = page_identity(request)
+    return None if identity is None else _key(identity, current_version())
+
+
+def _key(identity: str, version: Version) -> str:
+    return f"page:{release()}:{version.token}:{identity}"
+
+
+def _drop_tracking(request: HttpRequest) -> None:
+    """Remove tracking tags from the request, so the page rendered is the one cached for all."""
+    if not any(is_tracking(name) for name in request.GET):
+        return
+    kept = [(n, v) for n, values in request.GET.lists() if not is_tracking(n) for v in values]
+    query_string = urlencode(kept)
+    request.META["QUERY_STRING"] = query_string
+    request.GET = QueryDict(query_string)
+
+
+class Variants:
+    """How many pages with a query string this process has stored per path, per version.
+
+    Any number of search words can be asked for: past the limit a path's further variants are
+    still answered, just not stored, so random queries cannot push real pages out of the cache.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.version = ""
+        self.counts: dict[str, int] = {}
+
+    def admit(self, version: str, path: str) -> bool:
+        if version != self.version:
+            self.version, self.counts = version, {}
+        count = self.counts.get(path, 0)
+        if count >= self.limit:
+            return False
+        self.counts[path] = count + 1
+        return True
+
+
+# Per worker: with 5 workers, at most 5 x 200 stored searches per content version.
+MAX_VARIANTS_PER_PATH = 200
+variants = Variants(MAX_VARIANTS_PER_PATH)
+
+
+# --- compression ---------------------------------------------------------------------------
+
+# Measured on 48.5 KB of monograph text: quality 10 takes about 15 ms and is within 3% of quality 11's
+# size (37 ms); it runs once per page and version, when the page enters the cache.
+BROTLI_QUALITY = 10
+# Below this, a compressed body saves less than its headers cost.
+MIN_COMPRESSED_BYTES = 256
+COMPRESSIBLE_TYPES = ("text/", "application/json", "application/xml", "image/svg+xml")
+# Preferred first when the browser gives codings the same quality.
+CODINGS = ("br", "gzip") if brotli else ("gzip",)
+
+
+def compressed_bodies(body: bytes, content_type: str) -> dict[str, bytes]:
+    """The body as sent to each content coding worth having: "identity", "gzip", "br"."""
+    bodies = {"identity": body}
+    if len(body) < MIN_COMPRESSED_BYTES or not content_type.startswith(COMPRESSIBLE_TYPES):
+        return bodies
+    # mtime=0: the same page gives the same bytes (and ETag) on every worker.
+    candidates = {"gzip": gzip.compress(body, compresslevel=9, mtime=0)}
+    if brotli:
+        candidates["br"] = brotli.compress(body, quality=BROTLI_QUALITY)
+    bodies.update((c, b) for c, b in candidates.items() if len(b) < len(body))
+    return bodies
+
+
+@lru_cache(maxsize=256)
+def accepted_codings(accept_encoding: str) -> tuple[str, ...]:
+    """The codings of CODINGS this Accept-Encoding allows, best first; q=0 refuses one."""
+    qualities: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        name, *params = (part.strip() for part in item.split(";"))
+        if not name:
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0  # unreadable: never send what may have been refused
+        qualities["gzip" if name == "x-gzip" else name] = max(0.0, min(quality, 1.0))
+    wildcard = qualities.get("*", 0.0)
+    ranked = [(qualities.get(c, wildcard), -i, c) for i, c in enumerate(CODINGS)]
+    return tuple(c for q, _, c in sorted(ranked, reverse=True) if q > 0)
 
 
 # --- the middleware ------------------------------------------------------------------------
+
+
+class Page(NamedTuple):
+    """A cached page: for each content coding its body and headers, validators included."""
+
+    codings: dict[str, tuple[bytes, dict[str, str]]]
+    changed_at: int  # Last-Modified: the content version's time, or the release's if newer
+
+
+# A request carrying none of these needs no conditional check.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -212,27 +435,59 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     return (
         response.status_code == 200
         and not response.streaming
-        # A CSRF token or any other cookie belongs to one visitor.
+        # A CSRF token or any other cookie belongs to one visitor: such pages are never stored,
+        # so never compressed either (BREACH needs a secret in a compressed body).
         and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not has_vary_header(response, "Cookie")
         and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
+        and not response.has_header("Content-Encoding")
         # A nonce must be new on every response; a page that used one cannot be replayed.
         and getattr(request, "_csp_nonce", None) is None
     )
 
 
-def _finish(request: HttpRequest, response: HttpResponse, etag: str, stored_at: float):
-    """Add the validators and Cache-Control, and answer 304 when the client's copy is current."""
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(stored_at)
+def _make_page(request: HttpRequest, response: HttpResponse) -> Page:
+    """The response as stored: every header a hit sends is worked out here, once."""
+    patch_vary_headers(response, ("Accept-Encoding",))
+    body = response.content
+    stored = {k: v for k, v in response.items() if k.lower() not in UNSTORED_HEADERS}
+    digest = hashlib.md5(body, usedforsecurity=False).hexdigest()
+    changed_at = int(max(request.page_cache_version.changed_at, release_changed_at()))
+    codings = {}
+    for coding, coded in compressed_bodies(body, response.get("Content-Type", "")).items():
+        headers = {
+            **stored,
+            "Content-Length": str(len(coded)),
+            "Last-Modified": http_date(changed_at),
+        }
+        if coding == "identity":
+            headers["ETag"] = f'"{digest}"'
+        else:
+            # Each coding is its own representation, with its own strong validator.
+            headers["Content-Encoding"] = coding
+            headers["ETag"] = f'"{digest}-{coding}"'
+        codings[coding] = (coded, headers)
+    return Page(codings, changed_at)
+
+
+def _respond(request: HttpRequest, page: Page) -> HttpResponse:
+    """The page in the best coding the client accepts, or 304 if the client's copy is current."""
+    accepted = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    coding = next((c for c in accepted if c in page.codings), "identity")
+    body, headers = page.codings[coding]
+    # HEAD: the headers of the GET, its Content-Length included, and no body.
+    response = HttpResponse(b"" if request.method == "HEAD" else body, headers=headers)
     response["Cache-Control"] = f"public, max-age={settings.PAGE_CACHE_MAX_AGE}, must-revalidate"
+    if not any(name in request.META for name in CONDITIONAL_HEADERS):
+        return response
     return get_conditional_response(
-        request, etag=etag, last_modified=int(stored_at), response=response
+        request, etag=headers["ETag"], last_modified=page.changed_at, response=response
     )
 
 
 class PublicPageCacheMiddleware:
-    """Serve anonymous GETs of public pages from the cache; store what is safe to share.
+    """Serve anonymous GETs and HEADs of public pages from the cache; store what is safe to share.
 
     A hit is answered before the middleware below this one and the view run, as Django's own
     FetchFromCacheMiddleware does: CSRF, sessions' users and messages play no part in a page
@@ -246,50 +501,60 @@ class PublicPageCacheMiddleware:
         hit = self.lookup(request)
         if hit is not None:
             return hit
-        response = self.get_response(request)
         key = getattr(request, "page_cache_key", None)
-        if key is None or request.page_cache != "miss":
-            return response
-        if not _storable(request, response):
+        if key is None:
+            return self.get_response(request)
+        head = request.method == "HEAD"
+        if head:
+            # A HEAD is the GET without its body (RFC 9110 9.3.2): rendered as one, so views
+            # that allow only GET answer it too, and stored like one.
+            request.method = "GET"
+        try:
+            response = self.get_response(request)
+        finally:
+            if head:
+                request.method = "HEAD"
+        # Past the limit a variant is sent as rendered: compressing it would cost every such
+        # request as much CPU as a stored page costs once.
+        if not _storable(request, response) or (
+            request.GET and not variants.admit(request.page_cache_version.token, request.path)
+        ):
             request.page_cache = "skip"
             return response
-        digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
-        etag = f'"{digest}"'
-        stored_at = time.time()
-        headers = {k: v for k, v in response.items() if k.lower() not in UNSTORED_HEADERS}
-        entry = (response.content, headers, etag, stored_at)
-        local_pages.set(key, entry)
+        page = _make_page(request, response)
+        local_pages.set(key, page)
         try:
-            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
         except Exception:
             # A cache outage slows the site down; it must not take it down.
             logger.warning(
                 "page cache unavailable: could not store %s", request.path, exc_info=True
             )
-        return _finish(request, response, etag, stored_at)
+        return _respond(request, page)
 
     def lookup(self, request) -> HttpResponse | None:
         """The cached page for this request, or None (then request.page_cache says why)."""
-        key = page_key(request)
-        if key is None:
+        identity = page_identity(request)
+        if identity is None:
             return None
+        if request.META.get("QUERY_STRING"):
+            _drop_tracking(request)
+        version = current_version()
+        key = _key(identity, version)
         request.page_cache_key = key
-        entry = local_pages.get(key)
-        if entry is None:
+        request.page_cache_version = version
+        page = local_pages.get(key)
+        if page is None:
             try:
-                entry = cache.get(key)
+                page = cache.get(key)
             except Exception:
                 logger.warning(
                     "page cache unavailable: could not read %s", request.path, exc_info=True
                 )
-            if entry is not None:
-                local_pages.set(key, entry)
-        if entry is None:
+            if page is not None:
+                local_pages.set(key, page)
+        if page is None:
             request.page_cache = "miss"
             return None
         request.page_cache = "hit"
-        content, headers, etag, stored_at = entry
-        response = HttpResponse(content)
-        for name, value in headers.items():
-            response[name] = value
-        return _finish(request, response, etag, stored_at)
+        return _respond(request, page)

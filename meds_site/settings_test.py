@@ -20,3 +20,6 @@ HELPLINE_NUMBER = ""
 SECURE_SSL_REDIRECT = False
 # Client.login() passes no request, which django-axes refuses; the rate-limit tests turn it on.
 AXES_ENABLED = False
+# Every request reads the content version, so query counts never depend on how fast a test runs;
+# tests/test_cache.py runs the production bound with a clock it controls.
+PAGE_CACHE_VERSION_REUSE_MS = 0
