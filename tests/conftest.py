@@ -96,6 +96,21 @@ def fixture_content(tmp_path):
 
 
 @pytest.fixture
+def content(db, fixture_content):
+    """The small test content set imported from a private copy."""
+    call_command("import_monographs", str(fixture_content), verbosity=0)
+    return fixture_content
+
+
+@pytest.fixture
+def drug_url():
+    """The test content's drug page."""
+    from django.urls import reverse
+
+    return reverse("drugs:detail", kwargs={"slug": "exampleamide"})
+
+
+@pytest.fixture
 def real_content(db):
     """The project's real monographs, imported."""
     call_command("import_monographs", verbosity=0)

@@ -20,17 +20,6 @@ from meds_site import settings as production
 from tests.factories import DrugFactory
 
 
-@pytest.fixture
-def content(db, fixture_content):
-    call_command("import_monographs", str(fixture_content), verbosity=0)
-    return fixture_content
-
-
-@pytest.fixture
-def drug_url():
-    return reverse("drugs:detail", kwargs={"slug": "exampleamide"})
-
-
 def cache_state(response) -> str | None:
     return getattr(response.wsgi_request, "page_cache", None)
 

@@ -14,7 +14,6 @@ import types
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.db import OperationalError, connection, connections, transaction
 from django.urls import reverse
@@ -28,17 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # What a request may take when the thing it waits for is hung: the timeout and some slack
 # for a machine shared with other work. Without the timeouts they wait for ever.
 SLACK = 1.0
-
-
-@pytest.fixture
-def content(db, fixture_content):
-    call_command("import_monographs", str(fixture_content), verbosity=0)
-    return fixture_content
-
-
-@pytest.fixture
-def drug_url():
-    return reverse("drugs:detail", kwargs={"slug": "exampleamide"})
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,11 +93,6 @@ def inline_code(html: str) -> list[str]:
     parser = InlineCode()
     parser.feed(html)
     return parser.found
-
-
-@pytest.fixture
-def content(db, fixture_content):
-    call_command("import_monographs", str(fixture_content), verbosity=0)
 
 
 @pytest.fixture

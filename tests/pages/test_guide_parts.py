@@ -407,7 +407,10 @@ class TestDescribedForSearchEnginesAndApps:
         # A part is one of the overview's pages: its own canonical link, no description.
         html = client.get(part_url("side-effects")).content.decode()
         assert json_ld(html) is None
-        assert f'<link rel="canonical" href="https://meds.example.org{part_url("side-effects")}">' in html
+        assert (
+            f'<link rel="canonical" href="https://meds.example.org{part_url("side-effects")}">'
+            in html
+        )
 
     def test_the_api_lists_the_guides_pages(self, client):
         full_drug()

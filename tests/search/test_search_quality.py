@@ -129,7 +129,8 @@ def test_the_temperature_answer_shows_each_drug_on_the_page_and_in_the_api(clien
     assert {"pomalidomide", "lenalidomide"} <= set(drugs)
     assert any(r["threshold"] == "above 38°C" for r in drugs["lenalidomide"]["rules"])
     assert all(
-        r["url"].startswith("https://meds.example.org/drugs/") for r in drugs["lenalidomide"]["rules"]
+        r["url"].startswith("https://meds.example.org/drugs/")
+        for r in drugs["lenalidomide"]["rules"]
     )
 
 
