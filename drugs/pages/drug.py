@@ -29,7 +29,9 @@ from drugs.models import (
     Urgency,
 )
 from drugs.pages.anchors import (
+    HANDLING_KINDS,
     OVERVIEW,
+    PREGNANCY_KINDS,
     WHOLE_GUIDE,
     part_url,
     precaution_anchor,
@@ -38,12 +40,6 @@ from drugs.pages.anchors import (
 from drugs.pages.care import Action, CareCard, actions_for, build_care_cards, rule_owners
 from drugs.pages.figures import Figure
 from drugs.pages.glossary_links import GlossaryMarker
-
-HANDLING_KINDS = {PrecautionKind.HANDLING, PrecautionKind.STORAGE}
-
-
-PREGNANCY_KINDS = {PrecautionKind.PREGNANCY_PREVENTION, PrecautionKind.BREASTFEEDING}
-
 
 # How many of the most common side effects the key facts name.
 KEY_FACTS_EFFECTS = 6

@@ -18,12 +18,11 @@ from drugs.models import (
     Drug,
     DrugSideEffect,
     GlossaryTerm,
-    SectionKind,
     SideEffect,
     help_rules_prefetch,
 )
 from drugs.pages import guide
-from drugs.pages.anchors import WHOLE_GUIDE, drug_url, section_anchor
+from drugs.pages.anchors import WHOLE_GUIDE, help_url
 from drugs.pages.az import OTHER, letter_of, sort_key
 from drugs.pages.compare import COMPARE_MAX, CompareChoice, compare_groups
 from drugs.pages.feedback import (
@@ -51,7 +50,7 @@ csrf_logger = logging.getLogger("django.security.csrf")
 
 def drug_help_url(drug: Drug) -> str:
     """Where a drug's "when to get help" is: the one place to change when the guide is split."""
-    return drug_url(drug.slug, section_anchor(SectionKind.GETTING_HELP))
+    return help_url(drug.slug)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from django.db.models import Q
 
-from drugs.models import Drug, HelpRule, SectionKind, Sign, Urgency
-from drugs.pages.anchors import drug_url, precaution_anchor, section_anchor, side_effect_anchor
+from drugs.models import Drug, HelpRule, Sign, Urgency
+from drugs.pages.anchors import help_url, precaution_url, side_effect_url
 from drugs.pages.care import contact_line
 from drugs.search.text import keywords, words
 
@@ -289,9 +289,9 @@ def sign_answers(text: str) -> list[SignAnswer]:
         entry = rule.side_effect or rule.precaution
         drug = entry.drug
         if rule.side_effect:
-            anchor = side_effect_anchor(rule.side_effect.effect.slug)
+            url = side_effect_url(drug.slug, rule.side_effect.effect.slug)
         else:
-            anchor = precaution_anchor(rule.precaution)
+            url = precaution_url(drug.slug, rule.precaution)
         found = RuleAnswer(
             label=rule.level_label,
             urgency=rule.urgency,
@@ -299,7 +299,7 @@ def sign_answers(text: str) -> list[SignAnswer]:
             threshold=rule.threshold,
             condition=rule.condition,
             entry=entry.title,
-            url=f"{drug_url(drug.slug)}#{anchor}",
+            url=url,
         )
         if rule.sign is None or rule.sign.slug not in slugs:
             companions.append((rule, found))
@@ -329,11 +329,7 @@ def sign_answers(text: str) -> list[SignAnswer]:
             # A crossed threshold first, then the most urgent.
             d.rules.sort(key=lambda r: (not r.crossed, Urgency.rank(r.urgency)))
         unlisted = sorted(name for s, name in drug_names.items() if s not in by_sign[slug])
-        help_urls = {
-            name: drug_url(s, section_anchor(SectionKind.GETTING_HELP))
-            for s, name in drug_names.items()
-            if s not in by_sign[slug]
-        }
+        help_urls = {name: help_url(s) for s, name in drug_names.items() if s not in by_sign[slug]}
         answer = SignAnswer(slug, names[slug], drugs, unlisted, help_urls)
         if degrees is not None:
             answer.temperature = _degrees(degrees)

@@ -38,8 +38,12 @@ from drugs.models import (
     SideEffect,
 )
 from drugs.pages.anchors import (
-    drug_url,
+    OVERVIEW,
+    SECTION_PARTS,
+    SIDE_EFFECTS_PART,
+    part_url,
     precaution_anchor,
+    precaution_part,
     section_anchor,
     side_effect_anchor,
 )
@@ -119,10 +123,13 @@ def drug_documents(
 ) -> list[Document]:
     """Every document of a drug, from its rows: side effects come with their shared effect
     and the texts of their get-help rules."""
-    # reverse() once per drug rather than once per document: it is most of a document's cost.
-    page = drug_url(drug.slug)
+    # reverse() once per part rather than once per document: it is most of a document's cost.
+    pages: dict[str, str] = {}
 
-    def doc(kind, object_id, title, anchor, names="", keywords="", body=""):
+    def doc(kind, object_id, title, anchor, names="", keywords="", body="", part=OVERVIEW):
+        if part not in pages:
+            pages[part] = part_url(drug.slug, part)
+        page = pages[part]
         return Document(
             drug_id=drug.pk,
             # The plain value: a database driver may write an enum member by its name.
@@ -155,6 +162,7 @@ def drug_documents(
             section_anchor(s.kind),
             keywords=f"{s.title}. {SectionKind(s.kind).label}",
             body=plain(s.text_html),
+            part=SECTION_PARTS.get(s.kind, OVERVIEW),
         )
         for s in sections
     ]
@@ -169,6 +177,7 @@ def drug_documents(
                 + ([] if p.applies_to == AppliesTo.EVERYONE else [AppliesTo(p.applies_to).label])
             ),
             body=plain(p.text_html),
+            part=precaution_part(p.kind),
         )
         for p in precautions
     ]
@@ -182,6 +191,7 @@ def drug_documents(
             keywords=". ".join([*effect.also_called, *effect.lay_names, *effect.synonyms]),
             # With its get-help thresholds, which people search for ("temperature 38").
             body=" ".join([plain(s.text_html), *(f"{text}." for text in help_texts)]),
+            part=SIDE_EFFECTS_PART,
         )
         for s, effect, help_texts in side_effects
     ]

@@ -67,9 +67,8 @@ class TestHome:
         assert "Testamide (Testix)" in text
         assert "Draftamide" not in text
         assert "Common questions" in text
-        assert f'href="{reverse("drugs:detail", args=["testamide"])}#missed-doses"' in (
-            response.content.decode()
-        )
+        how_to_take = reverse("drugs:part", args=["testamide", "how-to-take"])
+        assert f'href="{how_to_take}#missed-doses"' in (response.content.decode())
 
     def test_it_sets_no_cookie(self, client):
         full_drug()

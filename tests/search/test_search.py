@@ -81,11 +81,22 @@ class TestSearch:
     def test_it_finds_each_kind_with_its_anchor(self, drug):
         GlossaryTermFactory(slug="laxative", term="Laxative", definition="It helps you poo.")
         detail = reverse("drugs:detail", kwargs={"slug": "exampleamide"})
+
+        def part(name):
+            return reverse("drugs:part", kwargs={"slug": "exampleamide", "part": name})
+
+        # Each result links straight to the part of the guide that holds it.
         cases = {
             "exampleamide": (SearchKind.DRUG, detail),
-            "missed dose": (SearchKind.SECTION, f"{detail}#missed-doses"),
-            "giving blood": (SearchKind.PRECAUTION, f"{detail}#precaution-giving-blood"),
-            "tingling": (SearchKind.SIDE_EFFECT, f"{detail}#side-effect-numbness-tingling"),
+            "missed dose": (SearchKind.SECTION, f"{part('how-to-take')}#missed-doses"),
+            "giving blood": (
+                SearchKind.PRECAUTION,
+                f"{part('other-precautions')}#precaution-giving-blood",
+            ),
+            "tingling": (
+                SearchKind.SIDE_EFFECT,
+                f"{part('side-effects')}#side-effect-numbness-tingling",
+            ),
             "laxative": (SearchKind.GLOSSARY, reverse("drugs:glossary") + "#laxative"),
         }
         for query, (kind, url) in cases.items():
@@ -335,7 +346,7 @@ class TestSearchPage:
             response = client.get(reverse("drugs:search"), {"q": "numb hands"})
         assert response.status_code == 200
         html = response.content.decode()
-        assert 'href="/drugs/exampleamide/#side-effect-numbness-tingling"' in html
+        assert 'href="/drugs/exampleamide/side-effects/#side-effect-numbness-tingling"' in html
         assert "<mark>numb</mark>" in html
 
     def test_it_redirects_a_drug_name_to_its_page(self, client, drug):
@@ -393,7 +404,10 @@ class TestSearchApi:
         assert body["results"][0] == {
             "title": "Numb or tingling hands and feet",
             "heading": "Numb or tingling hands and feet - Exampleamide",
-            "url": "https://meds.example.org/drugs/exampleamide/#side-effect-numbness-tingling",
+            "url": (
+                "https://meds.example.org/drugs/exampleamide/side-effects/"
+                "#side-effect-numbness-tingling"
+            ),
             "drug": "exampleamide",
             "kind": "side-effect",
             "snippet": body["results"][0]["snippet"],
