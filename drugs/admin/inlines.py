@@ -185,6 +185,10 @@ class PrecautionInline(DrugChildInline):
         "sources",
     ]
 
+    def get_queryset(self, request):
+        rules = HelpRule.objects.select_related("sign", "timing", "source", "escalation_source")
+        return super().get_queryset(request).prefetch_related(Prefetch("help_rules", rules))
+
 
 HELP_RULE_FIELDS = [
     ("order", "sign"),
@@ -236,6 +240,20 @@ class NestedHelpRuleInline(LockedWhileLive, nested_admin.NestedStackedInline):
         if isinstance(obj, Drug):
             return obj
         return obj.drug if obj.drug_id else None
+
+
+class NestedPrecautionHelpRuleInline(NestedHelpRuleInline):
+    """Help rules inside their precaution ("you think you might be pregnant")."""
+
+    fk_name = "precaution"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Most precautions have no rule of their own: none offered until asked for.
+        return 0
+
+
+# Set here: the precaution inline is defined above the help-rule inlines it nests.
+PrecautionInline.inlines = [NestedPrecautionHelpRuleInline]
 
 
 class DrugSideEffectInline(DrugChildInline):

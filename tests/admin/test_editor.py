@@ -320,7 +320,7 @@ class TestQueryCounts:
         client.force_login(editor)
         url = change_url(revision)
         client.get(url)
-        with django_assert_num_queries(40):
+        with django_assert_num_queries(41):
             assert client.get(url).status_code == 200
 
     def test_the_change_page_does_not_grow_with_side_effects(

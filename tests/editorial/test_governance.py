@@ -457,3 +457,20 @@ def test_a_help_rule_edited_inside_the_drug_page_returns_it_to_draft(client, edi
     drug.refresh_from_db()
     assert drug.status == Status.DRAFT
     assert list(drug.authors.all()) == [reviewer]
+
+
+@pytest.mark.django_db
+def test_a_precautions_help_rule_is_edited_on_the_drug_page(client, editor):
+    from drugs.models import HelpRule
+    from tests.factories import HelpRuleFactory
+
+    drug = complete_drug(status=Status.DRAFT)
+    precaution = drug.precautions.get()
+    HelpRuleFactory(side_effect=None, precaution=precaution, text="you think you might be pregnant")
+    client.force_login(editor)
+    url = reverse("admin:drugs_drug_change", args=[drug.pk])
+    data = change_form_data(client.get(url))
+    (key,) = [k for k in data if "precaution" in k and "help_rules" in k and k.endswith("-text")]
+    data[key] = "you or your partner might be pregnant"
+    assert client.post(url, data).status_code == 302
+    assert HelpRule.objects.get(precaution=precaution).text == data[key]
