@@ -292,6 +292,22 @@ class DrugAdmin(nested_admin.NestedModelAdmin):
             *super().get_urls(),
         ]
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The form carries what the editor opened (_seen). If someone saved the drug since,
+        # saving this form would silently put back what they changed: refuse, keep theirs.
+        seen = request.POST.get("_seen") if request.method == "POST" else None
+        if seen and object_id:
+            drug = Drug.objects.filter(pk=object_id).first()
+            if drug is not None and seen != workflow.seen_token(drug):
+                self.message_user(
+                    request,
+                    f"{drug.name} was changed by someone else after you opened it. Nothing was"
+                    " saved, submitted or published: read the page again, then make your change.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(self._change_url(drug))
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         drug = self.get_object(request, object_id)
         extra = {"workflow": self.workflow_context(request, drug)} if drug else {}

@@ -474,3 +474,23 @@ def test_a_precautions_help_rule_is_edited_on_the_drug_page(client, editor):
     data[key] = "you or your partner might be pregnant"
     assert client.post(url, data).status_code == 302
     assert HelpRule.objects.get(precaution=precaution).text == data[key]
+
+
+@pytest.mark.django_db
+def test_a_form_opened_before_someone_elses_save_saves_nothing(client, editor, reviewer):
+    drug = complete_drug(status=Status.DRAFT)
+    workflow.submit_for_review(drug, editor)
+    client.force_login(reviewer)
+    url = reverse("admin:drugs_drug_change", args=[drug.pk])
+    data = change_form_data(client.get(url))
+    data.update(_seen=workflow.seen_token(Drug.objects.get(pk=drug.pk)), _workflow="publish")
+    # The editor changes the summary on their own page meanwhile (back to draft, resubmitted).
+    stale = Drug.objects.get(pk=drug.pk)
+    stale.summary = "The editor's newer words."
+    stale.save()
+    response = client.post(url, data)
+    drug.refresh_from_db()
+    assert drug.summary == "The editor's newer words."
+    assert drug.status == Status.REVIEW
+    assert not drug.authors.filter(pk=reviewer.pk).exists()
+    assert "changed by someone else" in " ".join(str(m) for m in response.wsgi_request._messages)
