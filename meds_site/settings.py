@@ -119,6 +119,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the logged duration covers everything, redirects included.
     "meds_site.middleware.RequestLogMiddleware",
+    # Above every middleware that only adds headers or handles non-page paths: a stored page
+    # keeps the headers they gave it, so a hit replays them without running them again.
+    "drugs.page_cache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, so static files get the same headers as pages.
     "meds_site.middleware.SettledPolicyCSPMiddleware",
@@ -126,8 +129,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # After CommonMiddleware (slash redirects) and before anything that reads the user.
-    "drugs.page_cache.PublicPageCacheMiddleware",
     # Below the page cache, so a cached page is served when the database is down: a view
     # that hits the outage answers 503 (meds_site.errors does it for the middleware above).
     "meds_site.outage.DatabaseOutageMiddleware",

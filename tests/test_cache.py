@@ -693,3 +693,32 @@ class TestLastModified:
         drug.save()
 
         assert client.get(drug_url)["Last-Modified"] != old
+
+
+@pytest.mark.django_db
+def test_a_hit_carries_every_header_the_rendered_page_had(client, content, drug_url, settings):
+    # The page cache sits above the security and CSP middleware: a hit replays their headers.
+    first = client.get(drug_url)
+    hit = client.get(drug_url)
+    assert hit.wsgi_request.page_cache == "hit"
+    for header in (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "Cross-Origin-Resource-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Referrer-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+    ):
+        assert hit.get(header) == first.get(header), header
+        assert hit.get(header), header
+
+
+@pytest.mark.django_db
+def test_plain_http_is_still_redirected_when_https_is_required(client, content, drug_url, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(drug_url, secure=True).status_code == 200
+    assert client.get(drug_url, secure=True).wsgi_request.page_cache == "hit"
+    response = client.get(drug_url)
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
