@@ -102,7 +102,7 @@ def _side_effect(item: DrugSideEffect, request: HttpRequest) -> dict:
         "effect": {
             "slug": item.effect.slug,
             "name": item.effect.name,
-            "url": absolute_url(request, item.effect.get_absolute_url()),
+            "url": absolute_url(item.effect.get_absolute_url()),
         },
         "band": _band(item.band),
         "figure": figure,
@@ -152,8 +152,8 @@ def _summary(drug: Drug, request: HttpRequest) -> dict:
         "summary": drug.summary,
         "last_reviewed": _date(drug.last_reviewed),
         "next_review_due": _date(drug.next_review_due),
-        "url": absolute_url(request, drug.get_absolute_url()),
-        "api_url": absolute_url(request, reverse("drugs:api_drug", args=[drug.slug])),
+        "url": absolute_url(drug.get_absolute_url()),
+        "api_url": absolute_url(reverse("drugs:api_drug", args=[drug.slug])),
     }
 
 
@@ -198,9 +198,8 @@ def drug_detail(request: HttpRequest, slug: str) -> JsonResponse:
         "sources": [_source(source) for source in source_names(drug.sources.all())],
         # The guide's pages, as the overview's contents list gives them.
         "parts": [
-            {"title": part.title, "url": absolute_url(request, part.url)}
-            for part in guide_parts(drug)
+            {"title": part.title, "url": absolute_url(part.url)} for part in guide_parts(drug)
         ],
-        "whole_guide_url": absolute_url(request, part_url(drug.slug, WHOLE_GUIDE)),
+        "whole_guide_url": absolute_url(part_url(drug.slug, WHOLE_GUIDE)),
     }
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

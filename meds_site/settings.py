@@ -4,6 +4,7 @@ import datetime
 import math
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -76,8 +77,6 @@ def site_url(raw: str | None, debug: bool, hosts: list[str]) -> str:
 
     Never the request's Host header, which a visitor or a misconfigured proxy chooses.
     """
-    from urllib.parse import urlsplit
-
     if raw is None or not raw.strip():
         if debug:
             return "http://127.0.0.1:8000"
@@ -124,7 +123,7 @@ MIDDLEWARE = [
     "drugs.page_cache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, so static files get the same headers as pages.
-    "meds_site.middleware.SettledPolicyCSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     "meds_site.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

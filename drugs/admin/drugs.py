@@ -100,9 +100,8 @@ TRANSITIONS = {
     "submit": (workflow.submit_for_review, "submitted for review"),
     "draft": (workflow.return_to_draft, "returned to draft"),
     "publish": (workflow.publish, "published"),
-}
-# Taking a live drug down and back: separate forms, as a live drug has no editable form.
-TAKEDOWN = {
+    # Taking a live drug down and back: posted from forms of their own, as a live drug's page
+    # has no editable form to save first.
     "withdraw": (workflow.withdraw, "withdrawn: its pages now say it is no longer available"),
     "restore": (workflow.restore, "restored: its pages are live again"),
 }
@@ -351,21 +350,9 @@ class DrugAdmin(nested_admin.NestedModelAdmin):
     @method_decorator(require_POST)
     def transition_view(self, request, pk, name):
         drug = get_object_or_404(Drug.objects.select_related("revision_of"), pk=pk)
-        if name in TAKEDOWN:
-            return self._takedown(request, drug, name)
         if name not in TRANSITIONS:
             raise PermissionDenied
         return self._transition(request, drug, name)
-
-    def _takedown(self, request, drug, name):
-        func, done = TAKEDOWN[name]
-        try:
-            func(drug, request.user, request.POST.get("_workflow_comment", "")[:1000])
-        except workflow.WorkflowError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-        else:
-            self.message_user(request, f"{drug.name}: {done}.", messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(drug))
 
     @method_decorator(require_POST)
     def revise_view(self, request, pk):

@@ -38,7 +38,7 @@ class ReviewedSharedAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
-        change = shared.open_change(obj)
+        request._open_change = change = shared.open_change(obj)
         # Editing carries on from the waiting change, never from the live entry beneath it.
         return shared.build(change) if change else obj
 
@@ -46,12 +46,10 @@ class ReviewedSharedAdmin(admin.ModelAdmin):
         # Deleting would take shared text off every drug's page without review.
         return False
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        live = self.model.objects.filter(pk=object_id).first() if object_id else None
-        extra = {"open_change": shared.open_change(live)}
-        return super().changeform_view(
-            request, object_id, form_url, {**extra, **(extra_context or {})}
-        )
+    def render_change_form(self, request, context, *args, **kwargs):
+        # The change get_object() found: the form's notice says what it shows.
+        context["open_change"] = getattr(request, "_open_change", None)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         request._proposed = shared.propose(obj, request.user)
@@ -93,13 +91,6 @@ class ReviewedSharedAdmin(admin.ModelAdmin):
 
     def response_change(self, request, obj):
         return self._proposed_response(request)
-
-    @admin.display(description="waiting change")
-    def waiting_change(self, obj):
-        change = shared.open_change(obj)
-        if not change:
-            return ""
-        return format_html('<a href="{}">{}</a>', change_url(change), change.get_status_display())
 
 
 @admin.register(FrequencyBand)

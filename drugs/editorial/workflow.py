@@ -186,8 +186,12 @@ def publish_refusals(drug: Drug, user) -> list[str]:
         reasons.append("You changed this draft, so a different clinical reviewer must publish it.")
     missing = missing_parts(drug)
     if missing:
-        reasons.append("It cannot go live without " + "; ".join(missing) + ".")
+        reasons.append(_missing_message(missing))
     return reasons
+
+
+def _missing_message(missing: list[str]) -> str:
+    return "It cannot go live without " + "; ".join(missing) + "."
 
 
 def checked_data(drug: Drug, slug: str) -> MonographData:
@@ -278,7 +282,7 @@ def restore(drug: Drug, user, reason: str) -> None:
         raise WorkflowError("Say why the drug is restored: the reason is kept in its history.")
     missing = missing_parts(drug)
     if missing:
-        raise WorkflowError("It cannot go live without " + "; ".join(missing) + ".")
+        raise WorkflowError(_missing_message(missing))
     _move(drug, drug.restore, user, "restored", reason)
 
 

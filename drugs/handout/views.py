@@ -75,7 +75,7 @@ def handout(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get("edit"):
         # "Change the details": the form again, filled in, without a word in any URL.
         return _form_page(request, drug, form, 200)
-    guide_url = absolute_url(request, drug.get_absolute_url())
+    guide_url = absolute_url(drug.get_absolute_url())
     sheet, html = render_sheet(drug, form.cleaned_data, guide_url)
     context = {
         "drug": drug,
@@ -94,7 +94,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     form = CalendarForm(request.POST, cycle=source_cycle(drug))
     if not form.is_valid():
         return _form_page(request, drug, form, 400)
-    guide_url = absolute_url(request, drug.get_absolute_url())
+    guide_url = absolute_url(drug.get_absolute_url())
     content = HandoutContent(drug, form.cleaned_data["pregnancy"])
     response = HttpResponse(
         build_ics(Handout(content, form.cleaned_data), guide_url),

@@ -64,7 +64,7 @@ def part_url(drug_slug: str, part: str, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def absolute_url(request, path: str) -> str:
+def absolute_url(path: str) -> str:
     """The full URL of a path on this site, for canonical links, JSON-LD and the API.
 
     From SITE_URL, never the request's Host header, which whoever asks chooses."""

@@ -54,8 +54,8 @@ def render_guide(
             "drug": drug,
             "page": page,
             "preview": preview,
-            "canonical_url": absolute_url(request, part_url(drug.slug, part)),
-            "json_ld": page.json_ld(lambda path: absolute_url(request, path)) if described else "",
+            "canonical_url": absolute_url(part_url(drug.slug, part)),
+            "json_ld": page.json_ld(lambda path: absolute_url(path)) if described else "",
         },
     )
     if preview:

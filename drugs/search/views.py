@@ -107,14 +107,14 @@ def api_search(request: HttpRequest) -> JsonResponse:
     results = [r.as_json() for r in response.results]
     for result in results:
         # Absolute, like every address in the API (docs/api.md).
-        result["url"] = absolute_url(request, result["url"])
+        result["url"] = absolute_url(result["url"])
     answers = [a.as_json() for a in response.answers]
     for answer in answers:
         for drug in answer["drugs"]:
             for rule in drug["rules"]:
-                rule["url"] = absolute_url(request, rule["url"])
+                rule["url"] = absolute_url(rule["url"])
     links = {
-        key: absolute_url(request, url) if url else None
+        key: absolute_url(url) if url else None
         for key, url in pages(response, "drugs:api_search", limit).items()
     }
     return JsonResponse(
