@@ -17,15 +17,18 @@ import gzip
 import hashlib
 import logging
 from collections import OrderedDict
+from contextlib import suppress
 from functools import cache as memoize
 from functools import lru_cache
 from pathlib import Path
-from time import monotonic
+from time import monotonic, perf_counter
+from types import SimpleNamespace
 from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import DatabaseError, connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -37,6 +40,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from drugs.models import ContentVersion
+from meds_site.middleware import log_request
 
 try:
     import brotli
@@ -76,7 +80,9 @@ class LocalPages:
     def get(self, key):
         entry = self.entries.get(key)
         if entry is not None:
-            self.entries.move_to_end(key)
+            # Another thread of this worker may have evicted it just now.
+            with suppress(KeyError):
+                self.entries.move_to_end(key)
         return entry
 
     def get_or_make(self, key, make):
@@ -101,6 +107,17 @@ class LocalPages:
 
 
 local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_ENTRIES)
+# What the front door (FrontDoor) knows: a request's raw WSGI details -> (identity, path), as the
+# middleware worked them out. Several spellings of one page (tracking tags) share its identity.
+known_requests = LocalPages(4 * settings.PAGE_CACHE_LOCAL_ENTRIES)
+
+
+def _shared_cache():
+    """Django's cache for pages, or None when it is this process's memory and local_pages is on:
+    keeping every page twice in one worker buys nothing."""
+    if local_pages.size and isinstance(caches[DEFAULT_CACHE_ALIAS], LocMemCache):
+        return None
+    return cache
 
 
 # --- the content version -------------------------------------------------------------------
@@ -166,6 +183,16 @@ def current_version() -> Version:
             logger.warning("content version unreadable: serving pages of %s", version.token)
         _last_read = (version, now)
     return version
+
+
+def reused_version() -> Version | None:
+    """This process's last read of the version while it is within the bound, else None."""
+    version, read_at = _last_read
+    if version is None or settings.PAGE_CACHE_VERSION_REUSE_MS <= 0:
+        return None
+    if 0 <= monotonic() - read_at < settings.PAGE_CACHE_VERSION_REUSE_MS / 1000:
+        return version
+    return None
 
 
 def content_version() -> str:
@@ -471,14 +498,22 @@ def _make_page(request: HttpRequest, response: HttpResponse) -> Page:
     return Page(codings, changed_at)
 
 
+def _coded(page: Page, accept_encoding: str) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of the best coding of the page that the client accepts."""
+    accepted = accepted_codings(accept_encoding)
+    return page.codings[next((c for c in accepted if c in page.codings), "identity")]
+
+
+def _cache_control() -> str:
+    return f"public, max-age={settings.PAGE_CACHE_MAX_AGE}, must-revalidate"
+
+
 def _respond(request: HttpRequest, page: Page) -> HttpResponse:
     """The page in the best coding the client accepts, or 304 if the client's copy is current."""
-    accepted = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-    coding = next((c for c in accepted if c in page.codings), "identity")
-    body, headers = page.codings[coding]
+    body, headers = _coded(page, request.META.get("HTTP_ACCEPT_ENCODING", ""))
     # HEAD: the headers of the GET, its Content-Length included, and no body.
     response = HttpResponse(b"" if request.method == "HEAD" else body, headers=headers)
-    response["Cache-Control"] = f"public, max-age={settings.PAGE_CACHE_MAX_AGE}, must-revalidate"
+    response["Cache-Control"] = _cache_control()
     if not any(name in request.META for name in CONDITIONAL_HEADERS):
         return response
     return get_conditional_response(
@@ -523,8 +558,10 @@ class PublicPageCacheMiddleware:
             return response
         page = _make_page(request, response)
         local_pages.set(key, page)
+        shared = _shared_cache()
         try:
-            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
+            if shared is not None:
+                shared.set(key, page, settings.PAGE_CACHE_SECONDS)
         except Exception:
             # A cache outage slows the site down; it must not take it down.
             logger.warning(
@@ -537,6 +574,9 @@ class PublicPageCacheMiddleware:
         identity = page_identity(request)
         if identity is None:
             return None
+        signature = request.META.get(SIGNATURE)
+        if signature is not None:
+            known_requests.set(signature, (identity, request.path))
         if request.META.get("QUERY_STRING"):
             _drop_tracking(request)
         version = current_version()
@@ -544,9 +584,10 @@ class PublicPageCacheMiddleware:
         request.page_cache_key = key
         request.page_cache_version = version
         page = local_pages.get(key)
-        if page is None:
+        shared = _shared_cache()
+        if page is None and shared is not None:
             try:
-                page = cache.get(key)
+                page = shared.get(key)
             except Exception:
                 logger.warning(
                     "page cache unavailable: could not read %s", request.path, exc_info=True
@@ -558,3 +599,89 @@ class PublicPageCacheMiddleware:
             return None
         request.page_cache = "hit"
         return _respond(request, page)
+
+
+# --- the front door: hits answered before Django runs ------------------------------------
+
+# Everything in a WSGI environ that page_identity() reads, apart from the method and cookies:
+# the scheme (and the proxy's word on it), the host in each form Django may take it from, the
+# path and the query. Raw, as the server gave them, before Django rewrites any.
+SIGNATURE_KEYS = (
+    "wsgi.url_scheme",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_HOST",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "SCRIPT_URL",
+    "REDIRECT_URL",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+# Where the front door leaves a request's signature for the middleware to file its identity under.
+SIGNATURE = "meds.page_cache.signature"
+
+
+def _signature(environ: dict) -> tuple:
+    keys = SIGNATURE_KEYS
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER
+    if proxy_header and proxy_header[0] not in keys:
+        keys = (*keys, proxy_header[0])
+    return tuple(map(environ.get, keys))
+
+
+class FrontDoor:
+    """WSGI wrapper: a page this worker holds in memory is sent before Django runs at all.
+
+    On a hit, Django's request and response objects and its handler cost more than the rest
+    of the work. So the middleware files each request's raw WSGI details under the page they
+    name (known_requests), and the next request with the same details is answered here: only
+    while the worker's content version is within its bound (no database round trip, and never
+    an older page than the middleware would serve), with the page in local memory, for a GET
+    or HEAD without a session or messages cookie. Anything else goes to Django unchanged.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        started = perf_counter()
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or not settings.PAGE_CACHE_ENABLED:
+            return self.application(environ, start_response)
+        cookies = environ.get("HTTP_COOKIE")
+        # A substring test is enough: at worst a cookie merely named like one goes to Django.
+        if cookies and any(name in cookies for name in PERSONAL_COOKIES):
+            return self.application(environ, start_response)
+        signature = _signature(environ)
+        answer = self.answer(environ, method, signature)
+        if answer is None:
+            environ[SIGNATURE] = signature
+            return self.application(environ, start_response)
+        status, headers, body, path = answer
+        start_response(status, headers)
+        if settings.LOG_REQUESTS:
+            log_request(method, path, int(status[:3]), started, "hit")
+        return [body]
+
+    @staticmethod
+    def answer(environ: dict, method: str, signature: tuple):
+        """(status, headers, body, path) of the hit, or None to let Django answer."""
+        version = reused_version()
+        known = known_requests.get(signature) if version is not None else None
+        if known is None:
+            return None
+        identity, path = known
+        page = local_pages.get(_key(identity, version))
+        if page is None:
+            return None
+        if any(name in environ for name in CONDITIONAL_HEADERS):
+            # Rare enough to take the middleware's own path, which only needs META and method.
+            response = _respond(SimpleNamespace(META=environ, method=method), page)
+            status = f"{response.status_code} {response.reason_phrase}"
+            return status, list(response.items()), response.content, path
+        body, headers = _coded(page, environ.get("HTTP_ACCEPT_ENCODING", ""))
+        headers = [*headers.items(), ("Cache-Control", _cache_control())]
+        return "200 OK", headers, b"" if method == "HEAD" else body, path

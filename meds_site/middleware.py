@@ -19,20 +19,31 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         if settings.LOG_REQUESTS:
-            # The path only: handout links carry a patient's name in the query string.
-            logger.info(
-                json.dumps(
-                    {
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
-                        "ms": round((time.perf_counter() - started) * 1000, 1),
-                        "cache": getattr(request, "page_cache", None),
-                    },
-                    separators=(",", ":"),
-                )
+            log_request(
+                request.method,
+                request.path,
+                response.status_code,
+                started,
+                getattr(request, "page_cache", None),
             )
         return response
+
+
+def log_request(method: str, path: str, status: int, started: float, cache: str | None) -> None:
+    """The request's JSON line; started is its time.perf_counter() on arrival."""
+    # The path only: handout links carry a patient's name in the query string.
+    logger.info(
+        json.dumps(
+            {
+                "method": method,
+                "path": path,
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "cache": cache,
+            },
+            separators=(",", ":"),
+        )
+    )
 
 
 class SecurityHeadersMiddleware:

@@ -350,8 +350,13 @@ else:
 PAGE_CACHE_ENABLED = envbool("PAGE_CACHE_ENABLED", True)
 # How long a rendered page stays in the cache; a publish makes it unreachable at once anyway.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
-# Pages each worker also keeps in its own memory, in front of Redis (0 to keep none).
-PAGE_CACHE_LOCAL_ENTRIES = envint("PAGE_CACHE_LOCAL_ENTRIES", 200 if REDIS_URL else 0)
+# Pages each worker keeps in its own memory, in front of Redis when there is one (0 keeps none,
+# and leaves every page to Django's cache). Only these can be sent before Django runs.
+PAGE_CACHE_LOCAL_ENTRIES = envint("PAGE_CACHE_LOCAL_ENTRIES", 200)
+if PAGE_CACHE_LOCAL_ENTRIES < 0:
+    raise ImproperlyConfigured(
+        f"PAGE_CACHE_LOCAL_ENTRIES={PAGE_CACHE_LOCAL_ENTRIES}: use 0 or more pages."
+    )
 # Browsers and CDNs may reuse a page this long without asking; 0 makes them revalidate every
 # time (cheap: a 304 from the cache), so nobody reads a page older than the last publish.
 PAGE_CACHE_MAX_AGE = envint("PAGE_CACHE_MAX_AGE", 0)

@@ -23,3 +23,6 @@ AXES_ENABLED = False
 # Every request reads the content version, so query counts never depend on how fast a test runs;
 # tests/test_cache.py runs the production bound with a clock it controls.
 PAGE_CACHE_VERSION_REUSE_MS = 0
+# Pages live in Django's cache, which tests can empty; tests of each worker's own memory (and of
+# the front door, which sends only what it holds) give it a LocalPages of their own.
+PAGE_CACHE_LOCAL_ENTRIES = 0
