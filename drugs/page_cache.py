@@ -16,8 +16,8 @@ import datetime
 import gzip
 import hashlib
 import logging
+import threading
 from collections import OrderedDict
-from contextlib import suppress
 from functools import cache as memoize
 from functools import lru_cache
 from pathlib import Path
@@ -70,26 +70,27 @@ class LocalPages:
     """The most recently used pages (or other values of one content version), in this process.
 
     Safe without invalidation because a key names one content version of one release:
-    it can only ever hold the same page. Saves a round trip to Redis on most hits.
+    it can only ever hold the same page. Saves a round trip to Redis on most hits. Locked, as
+    GUNICORN_THREADS may give a worker several threads.
     """
 
     def __init__(self, size: int):
         self.size = size
         self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, key):
-        entry = self.entries.get(key)
-        if entry is not None:
-            # Another thread of this worker may have evicted it just now.
-            with suppress(KeyError):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
                 self.entries.move_to_end(key)
-        return entry
+            return entry
 
     def get_or_make(self, key, make):
         """The value kept under key, or make()'s, kept for next time."""
-        if key in self.entries:
-            self.entries.move_to_end(key)
-            return self.entries[key]
+        entry = self.get(key)
+        if entry is not None:
+            return entry
         value = make()
         self.set(key, value)
         return value
@@ -97,18 +98,22 @@ class LocalPages:
     def set(self, key, entry) -> None:
         if not self.size:
             return
-        self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
     def clear(self) -> None:
-        self.entries.clear()
+        with self.lock:
+            self.entries.clear()
 
 
 local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_ENTRIES)
 # What the front door (FrontDoor) knows: a request's raw WSGI details -> (identity, path), as the
-# middleware worked them out. Several spellings of one page (tracking tags) share its identity.
+# middleware worked them out for a page it stored or found. Several spellings of one page
+# (tracking tags) share its identity; requests for pages never stored are not kept, so random
+# searches cannot push real pages out.
 known_requests = LocalPages(4 * settings.PAGE_CACHE_LOCAL_ENTRIES)
 
 
@@ -521,6 +526,13 @@ def _respond(request: HttpRequest, page: Page) -> HttpResponse:
     )
 
 
+def _tell_front_door(request: HttpRequest) -> None:
+    """File a request that came through the front door under the page it named."""
+    signature = request.META.get(SIGNATURE)
+    if signature is not None:
+        known_requests.set(signature, (request.page_cache_identity, request.path))
+
+
 class PublicPageCacheMiddleware:
     """Serve anonymous GETs and HEADs of public pages from the cache; store what is safe to share.
 
@@ -558,6 +570,7 @@ class PublicPageCacheMiddleware:
             return response
         page = _make_page(request, response)
         local_pages.set(key, page)
+        _tell_front_door(request)
         shared = _shared_cache()
         try:
             if shared is not None:
@@ -574,9 +587,7 @@ class PublicPageCacheMiddleware:
         identity = page_identity(request)
         if identity is None:
             return None
-        signature = request.META.get(SIGNATURE)
-        if signature is not None:
-            known_requests.set(signature, (identity, request.path))
+        request.page_cache_identity = identity
         if request.META.get("QUERY_STRING"):
             _drop_tracking(request)
         version = current_version()
@@ -598,6 +609,7 @@ class PublicPageCacheMiddleware:
             request.page_cache = "miss"
             return None
         request.page_cache = "hit"
+        _tell_front_door(request)
         return _respond(request, page)
 
 

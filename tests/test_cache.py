@@ -18,6 +18,7 @@ from drugs import page_cache
 from drugs.models import ContentVersion, Drug, DrugSideEffect, Feedback, Status
 from meds_site import settings as production
 from tests.factories import DrugFactory
+from tests.pages.test_metadata import public_pages
 
 
 def cache_state(response) -> str | None:
@@ -581,6 +582,19 @@ class TestHead:
 
         assert cache_state(head) == "hit"
         assert len(queries) == 0
+
+    @pytest.mark.parametrize("method", ["OPTIONS", "PUT", "DELETE", "PATCH"])
+    def test_other_methods_are_refused_without_rendering(
+        self, client, real_content, method, django_assert_num_queries
+    ):
+        # Rendering a page for a method nobody caches would let anyone make the site render
+        # pages as fast as they can send requests.
+        for url in [*public_pages(), reverse("drugs:search") + "?q=tired"]:
+            with django_assert_num_queries(0):
+                response = client.generic(method, url)
+            assert response.status_code == 405, url
+            assert response["Allow"] == "GET, HEAD", url
+            assert response.content == b"", url
 
     def test_head_of_a_page_with_a_patient_name_is_not_cached(self, client, content):
         url = reverse("drugs:handout", kwargs={"slug": "exampleamide"})

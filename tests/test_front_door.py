@@ -2,12 +2,18 @@
 same, byte for byte and header for header, as the hits the middleware sends."""
 
 import json
+import os
+import subprocess
+import sys
 import wsgiref.util
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
 from drugs import page_cache
@@ -167,6 +173,20 @@ class TestTheFrontDoor:
         assert django_app.calls == 2
         assert "tired" in again.body.decode().lower()
 
+    def test_searches_that_are_not_stored_cannot_push_pages_out(
+        self, front, django_app, content, drug_url, worker, monkeypatch
+    ):
+        from django.urls import reverse
+
+        monkeypatch.setattr(page_cache, "known_requests", page_cache.LocalPages(2))
+        monkeypatch.setattr(page_cache, "variants", page_cache.Variants(0))  # none stored
+        call(front, drug_url)
+        for word in ("tired", "rash", "fever", "cough"):
+            call(front, reverse("drugs:search"), query=f"q={word}")
+        call(front, drug_url)
+
+        assert django_app.calls == 5
+
 
 @pytest.mark.django_db
 class TestWhatTheFrontDoorLeavesToDjango:
@@ -290,3 +310,42 @@ def test_a_hit_at_the_door_is_logged_like_any_other(
 def test_gunicorn_serves_django_behind_the_front_door():
     assert isinstance(wsgi.application, page_cache.FrontDoor)
     assert isinstance(wsgi.application.application, WSGIHandler)
+
+
+def test_the_master_compiles_every_site_template_before_the_fork():
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
+    templates = Path(django_settings.BASE_DIR) / "templates"
+
+    wsgi.warm_up()
+
+    site_templates = {str(p.relative_to(templates)) for p in templates.rglob("*.html")}
+    assert site_templates
+    assert site_templates <= set(loader.get_template_cache)
+
+
+def test_the_master_imports_the_views_and_the_cache_backend_before_the_fork(tmp_path):
+    # In a fresh process, as gunicorn's master loads the app: a worker forked from it must not
+    # import them on its first request (the redis package alone took 125 ms).
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "meds_site.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # never connected to
+    }
+    modules = ["drugs.handout.views", "drugs.api", "drugs.search.views", "redis"]
+    script = f"import sys, meds_site.wsgi; print([m for m in {modules!r} if m not in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

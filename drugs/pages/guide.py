@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from drugs.models import Drug, GlossaryTerm
 from drugs.pages.anchors import OVERVIEW, WHOLE_GUIDE, absolute_url, part_url
@@ -21,6 +22,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     return render_guide(request, _published(slug), OVERVIEW)
 
 
+@require_safe
 def part(request: HttpRequest, slug: str, part: str) -> HttpResponse:
     # Checked before the query, so a mistyped part costs nothing.
     if part not in PART_SLUGS:
@@ -28,6 +30,7 @@ def part(request: HttpRequest, slug: str, part: str) -> HttpResponse:
     return render_guide(request, _published(slug), part)
 
 
+@require_safe
 def whole_guide(request: HttpRequest, slug: str) -> HttpResponse:
     return render_guide(request, _published(slug), WHOLE_GUIDE)
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from drugs.models import (
     Drug,
@@ -59,6 +59,7 @@ class HomeDrug:
     help_url: str
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     drugs = [HomeDrug(drug, drug_help_url(drug)) for drug in Drug.objects.published()]
     return render(request, "drugs/home.html", {"drugs": drugs})
@@ -71,6 +72,7 @@ class AZEntry:
     is_brand: bool
 
 
+@require_safe
 def drug_list(request: HttpRequest) -> HttpResponse:
     """Generic and brand names together, A to Z: people often know only the brand."""
     entries = []
@@ -85,6 +87,7 @@ def drug_list(request: HttpRequest) -> HttpResponse:
     return render(request, "drugs/drug_list.html", {"letters": letters})
 
 
+@require_safe
 def drug_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The guide's overview, at the drug's own URL (its parts: drugs.pages.guide)."""
     return guide.overview(request, slug)
@@ -96,6 +99,7 @@ def render_drug_page(request: HttpRequest, drug: Drug, *, preview: bool = False)
     return guide.render_guide(request, drug, WHOLE_GUIDE, preview=preview)
 
 
+@require_safe
 def side_effect_list(request: HttpRequest) -> HttpResponse:
     published = DrugSideEffect.objects.published().select_related("drug")
     effects = SideEffect.objects.published().prefetch_related(
@@ -104,6 +108,7 @@ def side_effect_list(request: HttpRequest) -> HttpResponse:
     return render(request, "drugs/side_effect_list.html", {"listings": effect_listings(effects)})
 
 
+@require_safe
 def side_effect_detail(request: HttpRequest, slug: str) -> HttpResponse:
     effect = get_object_or_404(SideEffect.objects.published(), slug=slug)
     items = (
@@ -127,12 +132,14 @@ def side_effect_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def glossary(request: HttpRequest) -> HttpResponse:
     # Sorted in Python (drugs.pages.az), so the database's collation plays no part.
     index = GlossaryIndex.of(GlossaryTerm.objects.order_by())
     return render(request, "drugs/glossary.html", {"index": index})
 
 
+@require_safe
 def compare(request: HttpRequest) -> HttpResponse:
     """?drugs=a,b (or drugs=a&drugs=b from the form): side effects side by side."""
     all_drugs = list(Drug.objects.published())
@@ -161,6 +168,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "drugs/accessibility.html")
 

@@ -6,7 +6,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from drugs.pages.anchors import absolute_url
 from drugs.search import (
@@ -74,7 +74,7 @@ def pages(response: SearchResponse, name: str, limit: int | None = None) -> dict
     }
 
 
-@require_GET
+@require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     context = {"form": form, "query": "", "response": None, "error": "", "pages": {}}
@@ -94,7 +94,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "drugs/search.html", context)
 
 
-@require_GET
+@require_safe
 def api_search(request: HttpRequest) -> JsonResponse:
     form = SearchForm(request.GET)
     if not form.is_valid():
