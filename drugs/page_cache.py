@@ -8,6 +8,8 @@ the version at most once per that time and a hit costs no database round trip (R
 soon a publish reaches readers"). Keys also include a digest of the code and templates, so a
 deploy never serves pages rendered by the previous release. A page is compressed once, when it
 enters the cache; pages with a CSRF token or a cookie are never stored, so never compressed.
+A page the worker holds in memory is sent by the front door (FrontDoor, around the whole WSGI
+application) before Django runs at all, under the same bound.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DatabaseError, connection
 from django.db.models import F
@@ -117,10 +120,18 @@ local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_ENTRIES)
 known_requests = LocalPages(4 * settings.PAGE_CACHE_LOCAL_ENTRIES)
 
 
+# Where pages are shared between workers: Django's default cache (tests put stand-ins here).
+cache = default_cache
+
+
 def _shared_cache():
-    """Django's cache for pages, or None when it is this process's memory and local_pages is on:
-    keeping every page twice in one worker buys nothing."""
-    if local_pages.size and isinstance(caches[DEFAULT_CACHE_ALIAS], LocMemCache):
+    """The cache pages are shared through, or None when it is only this process's memory and
+    local_pages is on: keeping every page twice in one worker buys nothing."""
+    if (
+        local_pages.size
+        and cache is default_cache
+        and isinstance(caches[DEFAULT_CACHE_ALIAS], LocMemCache)
+    ):
         return None
     return cache
 
@@ -690,7 +701,8 @@ class FrontDoor:
         if page is None:
             return None
         if any(name in environ for name in CONDITIONAL_HEADERS):
-            # Rare enough to take the middleware's own path, which only needs META and method.
+            # A revalidation (with the default max-age of 0, browsers send one each visit): the
+            # middleware's own answer, 304 or 412 rules included, needs only META and method.
             response = _respond(SimpleNamespace(META=environ, method=method), page)
             status = f"{response.status_code} {response.reason_phrase}"
             return status, list(response.items()), response.content, path

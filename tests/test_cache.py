@@ -86,6 +86,20 @@ class TestPageCache:
         assert second["Content-Type"] == first["Content-Type"]
         assert "Exampleamide" in second.content.decode()
 
+    def test_a_worker_without_redis_keeps_each_page_once(
+        self, client, content, drug_url, monkeypatch
+    ):
+        from django.core.cache import caches
+
+        monkeypatch.setattr(page_cache, "local_pages", page_cache.LocalPages(10))
+        client.get(drug_url)
+        hit = client.get(drug_url)
+
+        assert cache_state(hit) == "hit"
+        assert len(page_cache.local_pages.entries) == 1
+        # Django's cache is this process's memory too: a second copy there would buy nothing.
+        assert not [key for key in caches["default"]._cache if ":page:" in key]
+
     def test_a_hit_is_answered_before_the_middleware_below_the_cache(
         self, client, content, drug_url
     ):
