@@ -17,6 +17,7 @@ from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
 from drugs import page_cache
+from meds_site import settings as production
 from meds_site import wsgi
 from tests.test_cache import Clock, bound, publish_elsewhere
 
@@ -34,6 +35,8 @@ class Django:
 
 
 class Answer:
+    """What a WSGI app sent: status line, headers in order, body."""
+
     def __init__(self, status: str, headers: list, body: bytes):
         self.status = status
         self.status_code = int(status[:3])
@@ -45,7 +48,7 @@ class Answer:
 @pytest.fixture
 def worker(monkeypatch, settings):
     """One worker's memory: its pages, the requests it knows, the version it last read."""
-    settings.PAGE_CACHE_VERSION_REUSE_MS = 500
+    settings.PAGE_CACHE_VERSION_REUSE_MS = production.PAGE_CACHE_VERSION_REUSE_MS
     monkeypatch.setattr(page_cache, "local_pages", page_cache.LocalPages(10))
     monkeypatch.setattr(page_cache, "known_requests", page_cache.LocalPages(40))
     clock = Clock()
