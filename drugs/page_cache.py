@@ -90,10 +90,11 @@ class LocalPages:
             return entry
 
     def get_or_make(self, key, make):
-        """The value kept under key, or make()'s, kept for next time."""
-        entry = self.get(key)
-        if entry is not None:
-            return entry
+        """The value kept under key, or make()'s, kept for next time (None included)."""
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
         value = make()
         self.set(key, value)
         return value
@@ -176,31 +177,6 @@ def database_version() -> Version:
 _last_read: tuple[Version | None, float] = (None, 0.0)
 
 
-def current_version() -> Version:
-    """The version cache keys are built from: this process's last read while it is younger than
-    PAGE_CACHE_VERSION_REUSE_MS (so a hit costs no database round trip), else the database's."""
-    global _last_read
-    bound_ms = settings.PAGE_CACHE_VERSION_REUSE_MS
-    if bound_ms <= 0:
-        return database_version()
-    version, read_at = _last_read
-    # Timed from before the read: the row read is at least as new as that moment, so no page
-    # is served from a version older than the bound. Nothing but the clock and the database
-    # decides, so a lost message or a cache outage cannot stretch it.
-    now = monotonic()
-    if version is None or not 0 <= now - read_at < bound_ms / 1000:
-        try:
-            version = database_version()
-        except DatabaseError:
-            if version is None:
-                raise
-            # The database takes every write, so while it cannot be read nobody can publish
-            # either: the version in hand is still the latest. Try again after another bound.
-            logger.warning("content version unreadable: serving pages of %s", version.token)
-        _last_read = (version, now)
-    return version
-
-
 def reused_version() -> Version | None:
     """This process's last read of the version while it is within the bound, else None."""
     version, read_at = _last_read
@@ -209,6 +185,33 @@ def reused_version() -> Version | None:
     if 0 <= monotonic() - read_at < settings.PAGE_CACHE_VERSION_REUSE_MS / 1000:
         return version
     return None
+
+
+def current_version() -> Version:
+    """The version cache keys are built from: this process's last read while it is younger than
+    PAGE_CACHE_VERSION_REUSE_MS (so a hit costs no database round trip), else the database's."""
+    global _last_read
+    if settings.PAGE_CACHE_VERSION_REUSE_MS <= 0:
+        return database_version()
+    version = reused_version()
+    if version is not None:
+        return version
+    # Timed from before the read: the row read is at least as new as that moment, so no page
+    # is served from a version older than the bound. Nothing but the clock and the database
+    # decides, so a lost message or a cache outage cannot stretch it.
+    now = monotonic()
+    held = _last_read[0]
+    try:
+        version = database_version()
+    except DatabaseError:
+        if held is None:
+            raise
+        # The database takes every write, so while it cannot be read nobody can publish
+        # either: the version in hand is still the latest. Try again after another bound.
+        logger.warning("content version unreadable: serving pages of %s", held.token)
+        version = held
+    _last_read = (version, now)
+    return version
 
 
 def content_version() -> str:

@@ -261,13 +261,18 @@ def publish(drug: Drug, user, comment: str = "", seen: str | None = None) -> Dru
     return live
 
 
+def _reviewer_gives_reason(user, reason: str, verb: str, done: str) -> None:
+    """Refuse a take-down or restore unless a clinical reviewer asks for it and says why."""
+    if not can_publish(user):
+        raise PermissionDenied(f"Only a clinical reviewer can {verb} a drug.")
+    if not reason.strip():
+        raise WorkflowError(f"Say why the drug is {done}: the reason is kept in its history.")
+
+
 @transaction.atomic
 def withdraw(drug: Drug, user, reason: str) -> None:
     """Take a published drug down: its pages answer 410 and it leaves search, lists and the API."""
-    if not can_publish(user):
-        raise PermissionDenied("Only a clinical reviewer can withdraw a drug.")
-    if not reason.strip():
-        raise WorkflowError("Say why the drug is withdrawn: the reason is kept in its history.")
+    _reviewer_gives_reason(user, reason, "withdraw", "withdrawn")
     if drug.revision_of_id is not None:
         raise WorkflowError("A pending revision is not live: withdraw the published drug itself.")
     _move(drug, drug.withdraw, user, "withdrawn", reason)
@@ -276,10 +281,7 @@ def withdraw(drug: Drug, user, reason: str) -> None:
 @transaction.atomic
 def restore(drug: Drug, user, reason: str) -> None:
     """Bring a withdrawn drug back as it was, once a clinical reviewer says why."""
-    if not can_publish(user):
-        raise PermissionDenied("Only a clinical reviewer can restore a drug.")
-    if not reason.strip():
-        raise WorkflowError("Say why the drug is restored: the reason is kept in its history.")
+    _reviewer_gives_reason(user, reason, "restore", "restored")
     missing = missing_parts(drug)
     if missing:
         raise WorkflowError(_missing_message(missing))
